@@ -7,6 +7,7 @@ their public names (each module's ``__all__``).
 """
 
 from . import (
+    _body,
     _context,
     _decode,
     _errors,
@@ -23,6 +24,7 @@ from . import (
     _version,
     _writer,
 )
+from ._body import *  # noqa: F403
 from ._context import *  # noqa: F403
 from ._decode import *  # noqa: F403
 from ._errors import *  # noqa: F403
@@ -42,6 +44,7 @@ from ._writer import *  # noqa: F403
 __version__ = "0.1.0"
 
 __all__ = ["__version__"]
+__all__ += _body.__all__
 __all__ += _context.__all__
 __all__ += _decode.__all__
 __all__ += _errors.__all__

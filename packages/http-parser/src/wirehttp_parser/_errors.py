@@ -164,7 +164,10 @@ class UnsupportedVersion(ParseError):
     status = 505
 
 
-class IncompleteMessage(ParseError):
+class IncompleteMessage(ParseError, EOFError):
+    """The input ended before the message did (RFC 9112 §8). Also an ``EOFError``, which is
+    what HTTP.jl's ``readheaders`` throws for incomplete input."""
+
     code = "INCOMPLETE_MESSAGE"
 
 

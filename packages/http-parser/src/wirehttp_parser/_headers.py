@@ -105,7 +105,7 @@ class Headers:
         else:
             pairs: list[Pair] = []
             for item in items:
-                if isinstance(item, (str, bytes)) or len(item) != 2:
+                if not isinstance(item, (tuple, list)) or len(item) != 2:
                     raise ProtocolError(
                         f"a header must be passed as a (name, value) pair, got {item!r}"
                     )
