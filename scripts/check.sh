@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# One command: set up on a fresh machine and run every check — mypy --strict over all packages
+# and tests; every package built with hatchling and installed from its wheel into a fresh
+# environment without the workspace (exact sibling pins resolved from the wheels alone); each
+# package's tests in an environment holding only its declared dependencies; the whole suite on
+# Python 3.13 when one is installed; and the whole suite on Python 3.11 last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+export UV_PYTHON_DOWNLOADS=never PATH="$HOME/.local/bin:$PATH"
+# Test tools for the isolated environments (the workspace's dev group pins the same ones).
+TEST_TOOLS=(pytest pytest-timeout hypothesis)
+step() { printf '\n== %s\n' "$*"; }
+
+step "mypy --strict (packages, tests, benchmarks)"
+uv run --locked mypy
+
+step "build every package's wheel and sdist with hatchling"
+rm -rf dist .ci-venvs
+uv build --all-packages --out-dir dist --quiet
+ls dist
+
+step "install the meta-package from the wheels alone into a fresh environment"
+uv venv --quiet .ci-venvs/wheels
+uv pip install --quiet --python .ci-venvs/wheels "${TEST_TOOLS[@]}"
+uv pip install --quiet --python .ci-venvs/wheels --no-index --find-links dist wirehttp
+.ci-venvs/wheels/bin/python -m pytest -q -p no:cacheprovider tests/meta
+
+for pkg in parser client server websockets cookies forms; do
+    if ! ls tests/"$pkg"/test_*.py >/dev/null 2>&1; then
+        echo "(wirehttp-$pkg has no tests of its own yet)"
+        continue
+    fi
+    step "wirehttp-$pkg alone: its tests with only its declared dependencies"
+    env=.ci-venvs/$pkg
+    uv venv --quiet "$env"
+    uv pip install --quiet --python "$env" "${TEST_TOOLS[@]}"
+    uv pip install --quiet --python "$env" --no-index --find-links dist "wirehttp-$pkg"
+    "$env/bin/python" -m pytest -q -p no:cacheprovider "tests/$pkg"
+done
+
+if uv python find 3.13 >/dev/null 2>&1; then
+    step "the whole suite on Python 3.13"
+    UV_PROJECT_ENVIRONMENT=.ci-venvs/py313 uv run --locked --quiet --python 3.13 pytest -q -p no:cacheprovider
+else
+    echo "(no Python 3.13 on this machine: the 3.13 run needs one installed)"
+fi
+
+step "the whole suite on Python 3.11"
+uv run --locked pytest -q
