@@ -26,10 +26,9 @@ if ! command -v uv >/dev/null 2>&1; then
     export PATH="$HOME/.local/bin:$PATH"
 fi
 
-if [ -z "$(uv python find '>=3.11' 2>/dev/null || true)" ]; then
-    echo "bootstrap: no Python 3.11+ found; install python3 (>= 3.11) first" >&2
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "bootstrap: python3 is missing or older than 3.11; install Python 3.11+ first" >&2
     exit 1
 fi
-# The workspace environment (.venv) on the first Python 3.11+ uv finds; WIREHTTP_PYTHON
-# picks another (for example 3.13).
-uv sync --locked --quiet ${WIREHTTP_PYTHON:+--python "$WIREHTTP_PYTHON"}
+# The workspace environment (.venv) on python3; WIREHTTP_PYTHON names another interpreter.
+uv sync --locked --quiet --python "${WIREHTTP_PYTHON:-$(command -v python3)}"

@@ -11,6 +11,17 @@ export UV_PYTHON_DOWNLOADS=never PATH="$HOME/.local/bin:$PATH"
 # Test tools for the isolated environments (the workspace's dev group pins the same ones).
 TEST_TOOLS=(pytest pytest-timeout hypothesis)
 step() { printf '\n== %s\n' "$*"; }
+# A working interpreter for Python $1, or nothing (pyenv shims of inactive versions fail).
+find_python() {
+    local c
+    for c in "$(command -v "python$1" 2>/dev/null)" "$HOME"/.pyenv/versions/"$1".*/bin/python"$1" \
+             /usr/bin/python"$1" /usr/local/bin/python"$1"; do
+        if [ -n "$c" ] && [ -x "$c" ] && "$c" -c 'import sys' >/dev/null 2>&1; then
+            echo "$c"; return 0
+        fi
+    done
+    return 1
+}
 
 step "mypy --strict (packages, tests, benchmarks)"
 uv run --locked mypy
@@ -21,7 +32,7 @@ uv build --all-packages --out-dir dist --quiet
 ls dist
 
 step "install the meta-package from the wheels alone into a fresh environment"
-uv venv --quiet .ci-venvs/wheels
+uv venv --quiet --python "$(command -v python3)" .ci-venvs/wheels
 uv pip install --quiet --python .ci-venvs/wheels "${TEST_TOOLS[@]}"
 uv pip install --quiet --python .ci-venvs/wheels --no-index --find-links dist wirehttp
 .ci-venvs/wheels/bin/python -m pytest -q -p no:cacheprovider tests/meta
@@ -33,15 +44,16 @@ for pkg in parser client server websockets cookies forms; do
     fi
     step "wirehttp-$pkg alone: its tests with only its declared dependencies"
     env=.ci-venvs/$pkg
-    uv venv --quiet "$env"
+    uv venv --quiet --python "$(command -v python3)" "$env"
     uv pip install --quiet --python "$env" "${TEST_TOOLS[@]}"
     uv pip install --quiet --python "$env" --no-index --find-links dist "wirehttp-$pkg"
     "$env/bin/python" -m pytest -q -p no:cacheprovider "tests/$pkg"
 done
 
-if uv python find 3.13 >/dev/null 2>&1; then
-    step "the whole suite on Python 3.13"
-    UV_PROJECT_ENVIRONMENT=.ci-venvs/py313 uv run --locked --quiet --python 3.13 pytest -q -p no:cacheprovider
+if PY313=$(find_python 3.13); then
+    step "the whole suite on Python 3.13 ($PY313)"
+    UV_PROJECT_ENVIRONMENT=.ci-venvs/py313 uv run --locked --quiet --python "$PY313" \
+        pytest -q -p no:cacheprovider
 else
     echo "(no Python 3.13 on this machine: the 3.13 run needs one installed)"
 fi

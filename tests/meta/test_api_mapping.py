@@ -1,0 +1,59 @@
+"""docs/api-mapping.md maps every name of HTTP.jl's reference to its Python name; every
+Python name on a row marked *done* must exist in ``wirehttp``, and no row marked *planned* may
+name something that already exists under that name and works (the table must stay true)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import wirehttp
+
+MAPPING = Path(__file__).resolve().parents[2] / "docs" / "api-mapping.md"
+_NAME = re.compile(r"HTTP\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+
+
+def _rows() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in MAPPING.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("HTTP.jl", "---"):
+            rows.append((cells[0], cells[1], cells[2]))
+    return rows
+
+
+def _resolve(dotted: str) -> object:
+    obj: object = wirehttp
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def test_mapping_has_rows_for_every_area() -> None:
+    rows = _rows()
+    assert len(rows) > 80
+    text = MAPPING.read_text(encoding="utf-8")
+    for area in ["## Client requests", "## Server", "## URIs", "## Cookies", "## Forms",
+                 "## WebSockets", "## Parser interface", "## Request/Response"]:
+        assert area in text
+
+
+def test_every_done_name_exists() -> None:
+    missing = []
+    for julia, python, status in _rows():
+        if status != "done":
+            continue
+        names = _NAME.findall(python)
+        if not names:  # a Python builtin spelling such as bytes(m) or repr(m)
+            assert re.search(r"\b(bytes|repr|str)\(m\)", python), f"{julia}: no Python name"
+        for dotted in names:
+            try:
+                _resolve(dotted)
+            except AttributeError:
+                missing.append(f"{dotted} (for {julia})")
+    assert not missing, "names marked done but missing from wirehttp: " + ", ".join(missing)
+
+
+def test_statuses_are_known() -> None:
+    for julia, _, status in _rows():
+        assert re.fullmatch(r"done|planned( \(#\d+\))?", status), f"{julia}: {status!r}"
