@@ -13,7 +13,7 @@ generated here (the docstring and anything above the marker are kept). The meta-
 
 from __future__ import annotations
 
-import importlib
+import ast
 import sys
 from pathlib import Path
 
@@ -48,21 +48,36 @@ def _generated(pkg: str) -> bool:
     return MARKER in (_src(pkg) / "__init__.py").read_text(encoding="utf-8")
 
 
+def _literal_all(path: Path) -> list[str]:
+    """The module's ``__all__``, read statically: it must be a literal list of strings (that is
+    what lets type checkers see it too). Nothing is imported, so a stale ``__init__`` can't
+    stop the generator."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
+            node.target if isinstance(node, ast.AnnAssign) else None
+        )
+        if isinstance(target, ast.Name) and target.id == "__all__":
+            value = ast.literal_eval(node.value) if node.value is not None else []
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise SystemExit(f"{path}: __all__ must be a literal list of str")
+            return list(value)
+    return []
+
+
 def _module_names(pkg: str) -> list[tuple[str, list[str]]]:
     """(private module, its ``__all__``) for each private module of a package."""
-    out = []
-    for mod_path in sorted(_src(pkg).glob("_*.py")):
-        if mod_path.name in ("__init__.py", "__main__.py"):
-            continue
-        mod = importlib.import_module(f"wirehttp_{pkg}.{mod_path.stem}")
-        out.append((mod_path.stem, list(getattr(mod, "__all__", []))))
-    return out
+    return [
+        (mod_path.stem, _literal_all(mod_path))
+        for mod_path in sorted(_src(pkg).glob("_*.py"))
+        if mod_path.name not in ("__init__.py", "__main__.py")
+    ]
 
 
 def package_names(pkg: str) -> list[str]:
     if _generated(pkg):
         return [n for _, names in _module_names(pkg) for n in names]
-    return list(importlib.import_module(f"wirehttp_{pkg}").__all__)
+    return _literal_all(_src(pkg) / "__init__.py")
 
 
 def package_text(pkg: str) -> str:

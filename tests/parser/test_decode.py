@@ -25,6 +25,8 @@ from wirehttp_parser import (
     DecodeError,
     Headers,
     HTTPError,
+    Request,
+    Response,
     decode,
 )
 
@@ -138,6 +140,13 @@ def test_decode_message_uses_content_encoding_and_does_not_mutate() -> None:
     assert decode(Msg(Headers(), encoded), "gzip") == PAYLOAD
 
 
+def test_decode_request_and_response() -> None:
+    encoded = _gzip(b"hello")
+    r = Response(200, [("Content-Encoding", "gzip")], encoded)
+    assert decode(r) == b"hello" and r.body == encoded
+    assert decode(Request("POST", "/", [("Content-Encoding", "br")], _br(b"up"))) == b"up"
+
+
 def test_decode_message_combines_repeated_content_encoding_fields() -> None:
     # RFC 9110 §5.3: repeated list fields are one list, in order.
     fields = Headers([("Content-Encoding", "br"), ("content-encoding", "gzip")])
@@ -182,6 +191,21 @@ def test_concatenated_zstd_frames_are_all_decoded() -> None:
     assert decode(data, "zstd") == b"one two three"
     with pytest.raises(DecodeError):
         decode(data + b"junk", "zstd")
+
+
+def test_zstd_window_is_limited_to_8_mib() -> None:
+    # RFC 9659 §3: the zstd content coding uses windows of at most 8 MB; a larger one is memory
+    # the decoder would have to allocate on the sender's say-so.
+    def frame(window_log: int) -> bytes:
+        params = zstandard.ZstdCompressionParameters.from_level(
+            3, window_log=window_log, write_content_size=False
+        )
+        co = zstandard.ZstdCompressor(compression_params=params).compressobj()
+        return co.compress(b"x" * 100) + co.flush()
+
+    assert decode(frame(23), "zstd") == b"x" * 100
+    with pytest.raises(DecodeError, match="memory"):
+        decode(frame(24), "zstd")
 
 
 @pytest.mark.parametrize("coding", ["deflate", "br"])
@@ -270,7 +294,8 @@ def test_missing_optional_packages_name_the_coding() -> None:
     # Run in a fresh interpreter where brotli, brotlicffi and zstandard cannot be imported.
     code = (
         "import sys\n"
-        "for name in ('brotli', 'brotlicffi', 'zstandard', 'compression.zstd'):\n"
+        "for name in ('brotli', 'brotlicffi', 'zstandard', 'compression.zstd',\n"
+        "             'backports.zstd'):\n"
         "    sys.modules[name] = None\n"
         "from wirehttp_parser import decode, DecodeError, SUPPORTED_ENCODINGS\n"
         "assert SUPPORTED_ENCODINGS == ('gzip', 'deflate'), SUPPORTED_ENCODINGS\n"
@@ -281,6 +306,77 @@ def test_missing_optional_packages_name_the_coding() -> None:
         "        assert exc.encoding == coding and package in str(exc), exc\n"
         "    else:\n"
         "        raise AssertionError(coding)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+# The documented semantics of Python 3.14's compression.zstd.ZstdDecompressor (and of its
+# backports.zstd twin), built on zstandard so that the stdlib code path runs on older Pythons.
+_STDLIB_ZSTD_STAND_IN = """
+import enum, sys, types, zstandard
+
+class DecompressionParameter(enum.IntEnum):
+    window_log_max = 101
+
+class ZstdError(Exception):
+    pass
+
+class ZstdDecompressor:
+    def __init__(self, zstd_dict=None, options=None):
+        assert options == {DecompressionParameter.window_log_max: 23}, options
+        self._obj = zstandard.ZstdDecompressor(max_window_size=1 << 23).decompressobj()
+        self._out = b""
+        self.eof, self.needs_input, self.unused_data = False, True, b""
+
+    def decompress(self, data, max_length=-1):
+        if self.eof:
+            raise EOFError("already at the end of a frame")
+        try:
+            self._out += self._obj.decompress(data) if data else b""
+        except zstandard.ZstdError as exc:
+            raise ZstdError(str(exc)) from None
+        n = len(self._out) if max_length < 0 else max_length
+        out, self._out = self._out[:n], self._out[n:]
+        if self._obj.eof and not self._out:
+            self.eof, self.unused_data = True, self._obj.unused_data
+        self.needs_input = not self._out and not self.eof
+        return out
+
+module = types.ModuleType("backports.zstd")
+module.__dict__.update(ZstdDecompressor=ZstdDecompressor, ZstdError=ZstdError,
+                       DecompressionParameter=DecompressionParameter)
+sys.modules["backports"] = types.ModuleType("backports")
+sys.modules["backports.zstd"] = module
+sys.modules["compression.zstd"] = None
+"""
+
+
+def test_stdlib_zstd_api_is_used_when_available() -> None:
+    code = _STDLIB_ZSTD_STAND_IN + (
+        "import zstandard\n"
+        "from wirehttp_parser import ContentDecoder, DecodeError, DecodedSizeError, decode\n"
+        "z = zstandard.ZstdCompressor()\n"
+        "body = bytes(range(256)) * 4000\n"
+        "data = z.compress(body[:1000]) + z.compress(body[1000:])\n"
+        "assert decode(data, 'zstd') == body\n"
+        "d = ContentDecoder('zstd', max_size=len(body))\n"
+        "out = b''.join(d.decompress(data[i:i + 5]) for i in range(0, len(data), 5))\n"
+        "assert out + d.flush() == body\n"
+        "for bad in (data[:-1], b'garbage', data + b'x'):\n"
+        "    try:\n"
+        "        decode(bad, 'zstd')\n"
+        "    except DecodeError as exc:\n"
+        "        assert exc.encoding == 'zstd', exc\n"
+        "    else:\n"
+        "        raise AssertionError(bad[-10:])\n"
+        "bomb = z.compress(bytes(64 << 20))\n"
+        "try:\n"
+        "    decode(bomb, 'zstd', max_size=1 << 20)\n"
+        "except DecodedSizeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('no cap')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -19,6 +19,7 @@ from wirehttp_parser import (
     IncompleteMessage,
     InvalidContentLength,
     InvalidFraming,
+    ParseError,
     ProtocolError,
     Request,
     Response,
@@ -271,3 +272,29 @@ def test_gzip_body_is_bytes() -> None:
     data = gzip.compress(json.dumps({"x": 1}).encode())
     r = Response(200, [("Content-Encoding", "gzip")], data)
     assert r.body == data
+
+
+def test_request_response_link_is_not_a_cycle() -> None:
+    import gc
+    import weakref
+
+    req = Request("GET", "/")
+    resp = Response(200, b"x" * 1000, request=req)
+    req.response = resp
+    assert req.response is resp and resp.request is req
+    probe = weakref.ref(resp)
+    gc.disable()
+    try:
+        del resp
+        assert probe() is None  # freed by reference counting alone, no cycle to collect
+        assert req.response is None
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("data", [b"", b"\r\n", "  "])
+def test_parse_of_no_message_is_an_error_not_a_hang(data: bytes | str) -> None:
+    with pytest.raises((IncompleteMessage, ParseError)):
+        Request.parse(data)
+    with pytest.raises((IncompleteMessage, ParseError)):
+        Response.parse(data)

@@ -33,7 +33,7 @@ KNOWN_TYPES = {
 }  # fmt: skip
 
 
-# -- the reference's examples and HTTP.jl's test/sniff.jl ------------------------------------------
+# -- the reference's examples and HTTP.jl's test/sniff.jl -----------------------------------------
 
 
 def test_reference_examples() -> None:
@@ -76,7 +76,7 @@ def test_json_rejects_a_number_followed_by_junk() -> None:
     assert isjson("2A") == (False, 1)
 
 
-# -- WHATWG signatures -------------------------------------------------------------------------
+# -- WHATWG signatures ----------------------------------------------------------------------------
 
 
 def _mp3_frames(header: bytes, size: int, count: int = 2) -> bytes:
@@ -178,7 +178,7 @@ def test_text_versus_binary_bytes() -> None:
     assert sniff(b"caf\xc3\xa9 \xff\xfe not utf-8") == TEXT  # sniffing does not validate UTF-8
 
 
-# -- only the first 512 bytes count ----------------------------------------------------------------
+# -- only the first 512 bytes count ---------------------------------------------------------------
 
 
 def test_only_the_first_512_bytes_are_examined() -> None:
@@ -200,7 +200,7 @@ def test_input_types() -> None:
         sniff(42)  # type: ignore[arg-type]
 
 
-# -- streams -----------------------------------------------------------------------------------
+# -- streams --------------------------------------------------------------------------------------
 
 
 def test_stream_is_sniffed_and_its_position_restored() -> None:
@@ -302,7 +302,7 @@ def test_structured_prefixes_never_raise(head: bytes, tail: bytes) -> None:
     assert sniff(head + tail) in KNOWN_TYPES
 
 
-# -- isjson --------------------------------------------------------------------------------------
+# -- isjson ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -373,14 +373,18 @@ def test_isjson_window_is_512_bytes() -> None:
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5)
+    ),
     max_leaves=30,
 )  # fmt: skip
 
 
 @settings(max_examples=300)
 @given(value=json_values, indent=st.sampled_from([None, 0, 2]), ascii_only=st.booleans())
-def test_isjson_accepts_every_prefix_of_json(value: object, indent: int | None, ascii_only: bool) -> None:
+def test_isjson_accepts_every_prefix_of_json(
+    value: object, indent: int | None, ascii_only: bool
+) -> None:
     doc = json.dumps(value, indent=indent, ensure_ascii=ascii_only).encode()[:512]
     assert isjson(doc) == (True, len(doc))
     stripped = doc.lstrip(b" \t\r\n")
@@ -408,3 +412,150 @@ def test_isjson_agrees_with_the_json_module_on_complete_documents(text: str) -> 
 def test_isjson_never_raises(data: bytes) -> None:
     ok, index = isjson(data)
     assert 0 <= index <= min(len(data), 512)
+
+
+# -- a reference validator, for differential testing ------------------------------------------
+# Recursive descent over RFC 8259, written independently of isjson's loop and fast paths, with
+# the same rule: running out of input inside a value is fine.
+
+
+class _Cut(Exception):
+    pass
+
+
+class _Bad(Exception):
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _reference_isjson(data: bytes) -> tuple[bool, int]:
+    b = data[:512]
+    n = len(b)
+
+    def at(i: int) -> int:
+        if i >= n:
+            raise _Cut
+        return b[i]
+
+    def ws(i: int) -> int:
+        while i < n and b[i] in b" \t\n\r":
+            i += 1
+        return i
+
+    def digits(i: int) -> int:
+        if not 0x30 <= at(i) <= 0x39:
+            raise _Bad(i)
+        while i < n and 0x30 <= b[i] <= 0x39:
+            i += 1
+        return i
+
+    def number(i: int) -> int:
+        if at(i) == ord("-"):
+            i += 1
+        i = i + 1 if at(i) == ord("0") else digits(i)
+        if i < n and b[i] == ord("."):
+            i = digits(i + 1)
+        if i < n and b[i] in b"eE":
+            i += 1
+            if at(i) in b"+-":
+                i += 1
+            i = digits(i)
+        return i
+
+    def string(i: int) -> int:
+        i += 1
+        while True:
+            c = at(i)
+            if c == ord('"'):
+                return i + 1
+            if c < 0x20:
+                raise _Bad(i)
+            if c != ord("\\"):
+                i += 1
+                continue
+            e = at(i + 1)
+            if e == ord("u"):
+                for k in range(2, 6):
+                    if at(i + k) not in b"0123456789abcdefABCDEF":
+                        raise _Bad(i + k)
+                i += 6
+            elif e in b'"\\/bfnrt':
+                i += 2
+            else:
+                raise _Bad(i + 1)
+
+    def value(i: int) -> int:
+        i = ws(i)
+        c = at(i)
+        if c in b"[{":
+            close = ord("]") if c == ord("[") else ord("}")
+            i = ws(i + 1)
+            if at(i) == close:
+                return i + 1
+            while True:
+                if c == ord("{"):
+                    i = ws(i)
+                    if at(i) != ord('"'):
+                        raise _Bad(i)
+                    i = ws(string(i))
+                    if at(i) != ord(":"):
+                        raise _Bad(i)
+                    i += 1
+                i = ws(value(i))
+                if at(i) == close:
+                    return i + 1
+                if at(i) != ord(","):
+                    raise _Bad(i)
+                i += 1
+        if c == ord('"'):
+            return string(i)
+        if c == ord("-") or 0x30 <= c <= 0x39:
+            return number(i)
+        for word in (b"true", b"false", b"null"):
+            if c == word[0]:
+                for k in range(len(word)):
+                    if at(i + k) != word[k]:
+                        raise _Bad(i + k)
+                return i + len(word)
+        raise _Bad(i)
+
+    start = ws(0)
+    if start == n:
+        return (False, start)
+    try:
+        end = ws(value(start))
+    except _Cut:
+        return (True, n)
+    except _Bad as bad:
+        return (False, bad.index)
+    return (True, n) if end == n else (False, end)
+
+
+_SOUP = st.text(
+    alphabet=st.sampled_from(list('{}[],:"\\ \t\n0123456789.-+eEtrufalsnu\x01\x1fab/')),
+    max_size=60,
+).map(str.encode)
+
+
+@settings(max_examples=2000)
+@given(data=_SOUP)
+def test_isjson_matches_the_reference_on_token_soup(data: bytes) -> None:
+    assert isjson(data) == _reference_isjson(data), data
+
+
+@settings(max_examples=500)
+@given(
+    value=json_values,
+    indent=st.sampled_from([None, 1]),
+    position=st.integers(min_value=0),
+    replacement=st.sampled_from([b"", b",", b"]", b"}", b":", b'"', b"\\", b"0", b"-", b"e", b" ",
+                                 b"\x00", b"x", b"[", b"{", b"tru", b'"a":1']),
+)  # fmt: skip
+def test_isjson_matches_the_reference_on_mutated_documents(
+    value: object, indent: int | None, position: int, replacement: bytes
+) -> None:
+    doc = json.dumps({"data": [value, value]}, indent=indent).encode()
+    at = position % (len(doc) + 1)
+    mutated = doc[:at] + replacement + doc[at + 1 :]
+    assert isjson(mutated) == _reference_isjson(mutated), mutated
+    assert isjson(doc[:at]) == _reference_isjson(doc[:at])

@@ -14,7 +14,10 @@ from wirehttp_parser import (
     HTTPError,
     URIError,
     absuri,
+    escapeuri,
     isvalid,
+    queryparams,
+    resolvereference,
     resource,
 )
 
@@ -130,7 +133,14 @@ BAD = [
     ("http://a/%4", "path"),
     ("http://a/?x=%zz", "query"),
     ("http://a/#%", "fragment"),
-    ("http://a/?x=[1]", "query"),
+    ("http://a/?x=%[1]", "query"),  # "[" and "]" are allowed in a query, a bad escape is not
+    ("http://a/p[1]", "path"),  # ... but not in a path
+    ("/p[1]?a[]=1", "path"),
+    ("a]b", "path"),
+    ("http://ho[st/", "host"),  # ... nor in a host outside an IP literal
+    ("http://h[1]/?a[]", "host"),
+    ("http://[::1]]/?a[]", "host"),
+    ("http://u[x]@h/", "userinfo"),
     ("http://a/#a#b", "fragment"),
     ("http://a/p|q", "path"),
     ("http://a/\u2028", "path"),  # line separator
@@ -153,6 +163,43 @@ def test_parse_rejects(text: str, part: str) -> None:
     assert info.value.value  # the offending text is carried
     assert isinstance(info.value, ValueError)
     assert isinstance(info.value, HTTPError)
+
+
+# Raw "[" and "]" in the query and the fragment: RFC 3986 §3.4-§3.5 want them percent-encoded,
+# but browsers, curl and PHP-style forms send them as they are ("?a[]=1"), and a client
+# following such a Location must not fail.
+@pytest.mark.parametrize(
+    ("text", "query", "fragment"),
+    [
+        ("http://h/p?a[]=1&a[]=2", "a[]=1&a[]=2", ""),
+        ("http://h/p?filter[name]=x#top", "filter[name]=x", "top"),
+        ("http://h/p#sec[2]", "", "sec[2]"),
+        ("http://h?a[b]", "a[b]", ""),
+        ("http://[::1]:8080/?ip=[::1]#[x]", "ip=[::1]", "[x]"),
+        ("/search?q[]=]&[", "q[]=]&[", ""),
+        ("?a[]=1", "a[]=1", ""),
+        ("#]", "", "]"),
+    ],
+)
+def test_brackets_in_query_and_fragment(text: str, query: str, fragment: str) -> None:
+    u = URI(text)
+    assert (u.query, u.fragment) == (query, fragment)
+    assert str(u) == text
+    assert URI(str(u)) == u
+
+
+def test_brackets_build_resolve_and_read() -> None:
+    u = URI(scheme="http", host="h", path="/p", query="a[]=1", fragment="f[0]")
+    assert str(u) == "http://h/p?a[]=1#f[0]"
+    assert URI("http://h/").replace(query="x[y]=z").query == "x[y]=z"
+    assert resource(u) == "/p?a[]=1"  # sent as is: "[" and "]" are VCHARs (RFC 9112 §3.2)
+    assert queryparams("http://h/p?a[]=1&a[]=2", multi=True) == {"a[]": ["1", "2"]}
+    assert queryparams("a[]=1&b[c]=2") == {"a[]": "1", "b[c]": "2"}
+    assert str(resolvereference("http://h/a/b", "/list?page[size]=10#item[3]")) == (
+        "http://h/list?page[size]=10#item[3]")
+    assert str(resolvereference("http://h/a/b?x", "?a[]=1")) == "http://h/a/b?a[]=1"
+    assert isvalid("https://h/p?a[]=1")
+    assert escapeuri("a[]") == "a%5B%5D"  # what we encode ourselves stays strict
 
 
 def test_error_message_names_the_character() -> None:
@@ -235,6 +282,8 @@ def test_build_from_parts() -> None:
         ({"scheme": "http", "host": "a", "path": "/a?b"}, "path"),
         ({"scheme": "http", "host": "a", "query": "a b"}, "query"),
         ({"scheme": "http", "host": "a", "fragment": "a#b"}, "fragment"),
+        ({"scheme": "http", "host": "a", "path": "/a[b]"}, "path"),
+        ({"scheme": "http", "host": "a[b"}, "host"),
         ({"scheme": "http", "host": "a", "userinfo": "a@b"}, "userinfo"),
         ({"scheme": "http", "host": "a", "port": "x"}, "port"),
         ({"scheme": "http", "host": "a", "port": 70000}, "port"),

@@ -15,6 +15,7 @@ from ._body import (
     BodyLike,
     nbytes,
     isreadable,
+    body_chunks,
 )
 from ._context import (
     ContextKey,
@@ -76,15 +77,43 @@ from ._headers import (
     is_token,
     check_field_value,
 )
+from ._isjson import (
+    isjson,
+)
 from ._limits import (
     Limits,
     DEFAULT_LIMITS,
+)
+from ._messageio import (
+    writestartline,
+    writeheaders,
+    write,
+    readheaders,
+    Writable,
+    LineReadable,
 )
 from ._messages import (
     Message,
     Request,
     Response,
     nobody,
+    set_show_max,
+)
+from ._parser import (
+    RequestParser,
+    ResponseParser,
+)
+from ._parser_interface import (
+    find_end_of_header,
+    find_end_of_chunk_size,
+    find_end_of_trailer,
+    parse_request_line,
+    parse_status_line,
+    parse_header_field,
+    parse_chunk_size,
+    readchunksize,
+)
+from ._predicates import (
     iserror,
     isredirect,
     ischunked,
@@ -97,15 +126,6 @@ from ._messages import (
     keepalive,
     expectcontinue,
     isupgrade,
-    writestartline,
-    writeheaders,
-    write,
-    readheaders,
-    set_show_max,
-)
-from ._parser import (
-    RequestParser,
-    ResponseParser,
 )
 from ._protocols import (
     CookieStore,
@@ -123,7 +143,6 @@ from ._protocols import (
 )
 from ._sniff import (
     sniff,
-    isjson,
 )
 from ._status import (
     StatusCodes,
@@ -137,21 +156,25 @@ from ._strings import (
 )
 from ._uri import (
     URI,
-    QueryLike,
     HasTarget,
     HasRequest,
+    queryparams,
+    queryparampairs,
+    absuri,
+    isvalid,
+    resource,
+)
+from ._uriescape import (
+    QueryLike,
     escapeuri,
     unescapeuri,
     escapepath,
-    queryparams,
-    queryparampairs,
+)
+from ._uriref import (
     splitpath,
     normpath,
     joinpath,
     resolvereference,
-    absuri,
-    isvalid,
-    resource,
 )
 from ._version import (
     HTTPVersion,
@@ -172,6 +195,7 @@ __all__ = [
     "BodyLike",
     "nbytes",
     "isreadable",
+    "body_chunks",
     "ContextKey",
     "Context",
     "DEFAULT_MAX_DECODED_SIZE",
@@ -222,12 +246,30 @@ __all__ = [
     "canonicalizeheaders",
     "is_token",
     "check_field_value",
+    "isjson",
     "Limits",
     "DEFAULT_LIMITS",
+    "writestartline",
+    "writeheaders",
+    "write",
+    "readheaders",
+    "Writable",
+    "LineReadable",
     "Message",
     "Request",
     "Response",
     "nobody",
+    "set_show_max",
+    "RequestParser",
+    "ResponseParser",
+    "find_end_of_header",
+    "find_end_of_chunk_size",
+    "find_end_of_trailer",
+    "parse_request_line",
+    "parse_status_line",
+    "parse_header_field",
+    "parse_chunk_size",
+    "readchunksize",
     "iserror",
     "isredirect",
     "ischunked",
@@ -240,13 +282,6 @@ __all__ = [
     "keepalive",
     "expectcontinue",
     "isupgrade",
-    "writestartline",
-    "writeheaders",
-    "write",
-    "readheaders",
-    "set_show_max",
-    "RequestParser",
-    "ResponseParser",
     "CookieStore",
     "HTTPStream",
     "ServerStream",
@@ -260,7 +295,6 @@ __all__ = [
     "Layer",
     "StreamLayer",
     "sniff",
-    "isjson",
     "StatusCodes",
     "statustext",
     "tocameldash",
@@ -268,21 +302,21 @@ __all__ = [
     "iso8859_1_to_utf8",
     "ascii_lc_isequal",
     "URI",
-    "QueryLike",
     "HasTarget",
     "HasRequest",
+    "queryparams",
+    "queryparampairs",
+    "absuri",
+    "isvalid",
+    "resource",
+    "QueryLike",
     "escapeuri",
     "unescapeuri",
     "escapepath",
-    "queryparams",
-    "queryparampairs",
     "splitpath",
     "normpath",
     "joinpath",
     "resolvereference",
-    "absuri",
-    "isvalid",
-    "resource",
     "HTTPVersion",
     "HTTP_1_0",
     "HTTP_1_1",

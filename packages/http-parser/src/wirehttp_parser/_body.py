@@ -13,7 +13,9 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol, TypeAlias, runtime_checkable
 
-__all__ = ["Body", "Readable", "BodyLike", "nbytes", "isreadable"]
+from ._uriescape import escapeuri
+
+__all__ = ["Body", "Readable", "BodyLike", "nbytes", "isreadable", "body_chunks"]
 
 
 @runtime_checkable
@@ -96,3 +98,32 @@ def nbytes(x: object) -> int | None:
             total += n
         return total
     return None
+
+
+def body_chunks(b: object) -> Iterator[bytes]:
+    """The bytes of any body, in pieces: bytes-like and ``str`` (UTF-8) as one piece (none if
+    empty), a :class:`Body`'s chunks, a readable stream in 64 KiB reads, a mapping
+    form-urlencoded, and an iterable of any of these in order. ``TypeError`` otherwise."""
+    if b is None:
+        return
+    if isinstance(b, bytes):
+        if b:
+            yield b
+    elif isinstance(b, (bytearray, memoryview)):
+        if len(b):
+            yield bytes(b)
+    elif isinstance(b, str):
+        if b:
+            yield b.encode("utf-8")
+    elif isinstance(b, Body):
+        yield from b.chunks()
+    elif isinstance(b, Readable):
+        while chunk := b.read(65536):
+            yield chunk
+    elif isinstance(b, Mapping):
+        yield escapeuri(b).encode("ascii")
+    elif isinstance(b, Iterable):
+        for part in b:
+            yield from body_chunks(part)
+    else:
+        raise TypeError(f"cannot send a body of type {type(b).__name__}")

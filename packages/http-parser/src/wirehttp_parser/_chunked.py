@@ -19,7 +19,7 @@ from ._errors import InvalidChunk
 
 __all__: list[str] = []
 
-_HEXDIGITS = b"0123456789abcdefABCDEF"
+HEXDIGITS = b"0123456789abcdefABCDEF"
 # 16 hex digits hold 64 bits; we take sizes up to 2**63 - 1, what every peer can represent
 # (HTTP.jl 2.x and llhttp reject overflow too).
 _MAX_SIZE = 2**63 - 1
@@ -31,11 +31,16 @@ _EXTENSIONS = re.compile(
 )
 
 
-def chunk_size(line: bytes, offset: int) -> int:
-    """The size announced by a chunk-size line (without its CRLF) at stream ``offset``."""
+def chunk_size(line: bytes, offset: int, strict: bool) -> int:
+    """The size announced by a chunk-size line (without its CRLF) at stream ``offset``.
+    Lenient mode also takes spaces after the size (llhttp's ``lenient_spaces_after_chunk_size``,
+    HTTP.jl's test fixtures); strict mode only before a ``;``, as BWS."""
     semi = line.find(b";")
-    digits = line if semi < 0 else line[:semi].rstrip(b" \t")
-    if not digits or digits.translate(None, _HEXDIGITS):
+    if semi >= 0:
+        digits = line[:semi].rstrip(b" \t")
+    else:
+        digits = line if strict else line.rstrip(b" \t")
+    if not digits or digits.translate(None, HEXDIGITS):
         raise InvalidChunk(
             "chunk size is not 1*HEXDIG (RFC 9112 §7.1): no sign, 0x, _ or spaces",
             line,

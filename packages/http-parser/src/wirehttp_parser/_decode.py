@@ -9,9 +9,8 @@ Design:
 - The decoded size is capped (``max_size``, :data:`DEFAULT_MAX_DECODED_SIZE` by default). No
   decompressor call may produce more than one piece (:data:`_OUT_PIECE`, and never more than
   one byte past the room left under the cap), so a bomb raises :class:`DecodedSizeError` having
-  allocated at most the cap plus a piece or two, whatever its ratio. zlib does this with
-  ``max_length``/``unconsumed_tail``, brotli (>= 1.2) with ``output_buffer_limit``, zstd with
-  ``max_length`` (Python 3.14) or by feeding ``zstandard`` small slices of input.
+  allocated at most the cap plus a piece or two, whatever its ratio. How each library keeps to
+  that limit is in :mod:`._inflaters`, the decompressor backends.
 - In a chain, each intermediate stage hands its output on in pieces of :data:`_PIECE` bytes, so
   a chain holds at most a piece per stage; its total output is capped too (it is compressed
   data, a little larger than what it encodes at worst, so at twice the cap plus 64 KiB), which
@@ -20,19 +19,18 @@ Design:
   :class:`DecodeError` naming the coding, with the original as ``__cause__``. A stream that stops
   before its end, or data after the end of a single-stream coding, is a :class:`DecodeError`
   too: decoding never silently truncates or drops bytes.
-- The optional decoders (``brotli``/``brotlicffi``, ``compression.zstd``/``zstandard``) are
-  imported once, when this module is imported, in the one section marked below.
+- The optional decoders (``brotli``/``brotlicffi``; ``compression.zstd``, ``backports.zstd`` or
+  ``zstandard``) are imported once, when the package is imported, in :mod:`._inflaters`: the
+  one place they are imported.
 """
 
 from __future__ import annotations
 
-import importlib
-import zlib
-from collections.abc import Callable
-from typing import Protocol, cast
+from typing import Protocol
 
 from ._errors import DecodedSizeError, DecodeError
 from ._headers import Headers, is_token
+from ._inflaters import BROTLI, DEFLATE, GZIP, MISSING, ZSTD, Factory
 
 __all__ = [
     "DEFAULT_MAX_DECODED_SIZE",
@@ -56,329 +54,12 @@ _MAX_CODINGS = 5
 _OUT_PIECE = 8 * 1024 * 1024
 _PIECE = 1024 * 1024
 
-# Compressed input is given to a decompressor at most this much at a time (see _Input).
-_ZLIB_STEP = 64 * 1024
-
-# RFC 9659 §3: a zstd content-coding frame's Window_Size is at most 8 MB; browsers refuse
-# larger windows, and so do we, since the window is memory the decoder must allocate.
-_ZSTD_WINDOW_LOG_MAX = 23
-
-# A zstd block header (3 bytes) plus one RLE byte can produce 128 KiB: about 2**15 output bytes
-# per input byte. The zstandard package has no max_length, so we feed it slices of
-# max(_ZSTD_MIN_STEP, limit >> 15) bytes (256 for a full _OUT_PIECE), which bounds each call's
-# output to about the limit, and to about 1 MiB once the room left is small.
-_ZSTD_MIN_STEP = 32
-
-
-class _Inflater(Protocol):
-    """One compressed stream (a gzip member, a zstd frame, a deflate or brotli stream) with
-    zlib-like semantics."""
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        """Take ``data`` (whatever cannot be processed now is kept) and return output, at most
-        about ``limit`` (> 0) bytes."""
-        ...
-
-    @property
-    def needs_input(self) -> bool:
-        """True when no more output can come without more input."""
-        ...
-
-    @property
-    def eof(self) -> bool: ...
-
-    @property
-    def unused_data(self) -> bytes:
-        """Input that came after the end of the stream (once ``eof``)."""
-        ...
-
-
-class _Input:
-    """Input waiting for a decompressor, handed out in slices: a decompressor given a whole big
-    chunk under an output limit copies what it could not consume back out (zlib's
-    ``unconsumed_tail``) on every call, which is quadratic; slices keep that copy small."""
-
-    __slots__ = ("_buf", "_pos")
-
-    def __init__(self) -> None:
-        self._buf = b""
-        self._pos = 0
-
-    def add(self, data: bytes) -> None:
-        if data:
-            self._buf = self._buf[self._pos :] + data if self._pos < len(self._buf) else data
-            self._pos = 0
-
-    def peek(self, step: int) -> bytes:
-        if self._pos == 0 and step >= len(self._buf):
-            return self._buf
-        return self._buf[self._pos : self._pos + step]
-
-    def advance(self, n: int) -> None:
-        self._pos += n
-
-    def rest(self) -> bytes:
-        rest = self._buf[self._pos :]
-        self._buf, self._pos = b"", 0
-        return rest
-
-    @property
-    def empty(self) -> bool:
-        return self._pos >= len(self._buf)
-
-
-class _Zlib:
-    """gzip (wbits 31), zlib (15) or raw deflate (-15) through :mod:`zlib`."""
-
-    __slots__ = ("_obj", "_in", "_full", "_unused")
-
-    def __init__(self, wbits: int) -> None:
-        self._obj = zlib.decompressobj(wbits)
-        self._in = _Input()
-        self._full = False
-        self._unused = b""
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        self._in.add(data)
-        piece = self._in.peek(_ZLIB_STEP)
-        out = self._obj.decompress(piece, limit)
-        self._in.advance(len(piece) - len(self._obj.unconsumed_tail))
-        if self._obj.eof:
-            self._unused = self._obj.unused_data + self._in.rest()
-        # Output that filled the limit may leave more inside zlib even with no input left.
-        self._full = 0 < limit <= len(out)
-        return out
-
-    @property
-    def needs_input(self) -> bool:
-        return self._obj.eof or (self._in.empty and not self._full)
-
-    @property
-    def eof(self) -> bool:
-        return self._obj.eof
-
-    @property
-    def unused_data(self) -> bytes:
-        return self._unused
-
-
-class _Deflate:
-    """RFC 9110 §8.4.1.2: "deflate" is the zlib format (RFC 1950), but some servers send raw
-    deflate (RFC 1951) without the wrapper; browsers accept both, and so do we, telling them
-    apart by the two-byte zlib header (RFC 1950 §2.2: method 8, window <= 32K, and the header
-    a multiple of 31)."""
-
-    __slots__ = ("_head", "_inner")
-
-    def __init__(self) -> None:
-        self._head = b""
-        self._inner: _Zlib | None = None
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        if self._inner is None:
-            self._head += data
-            if len(self._head) < 2:
-                return b""
-            cmf, flg = self._head[0], self._head[1]
-            wrapped = cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0
-            self._inner = _Zlib(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-            data, self._head = self._head, b""
-        return self._inner.feed(data, limit)
-
-    @property
-    def needs_input(self) -> bool:
-        return self._inner is None or self._inner.needs_input
-
-    @property
-    def eof(self) -> bool:
-        return self._inner is not None and self._inner.eof
-
-    @property
-    def unused_data(self) -> bytes:
-        return b"" if self._inner is None else self._inner.unused_data
-
-
-# -- optional decoders: the one place they are imported -----------------------------------------
-
-
-class _BrotliDecompressor(Protocol):
-    def process(self, data: bytes, output_buffer_limit: int = ...) -> bytes: ...
-    def can_accept_more_data(self) -> bool: ...
-    def is_finished(self) -> bool: ...
-
-
-class _BrotliModule(Protocol):
-    error: type[Exception]
-
-    def Decompressor(self) -> _BrotliDecompressor: ...  # noqa: N802  (the library's name)
-
-
-class _ZstandardObj(Protocol):
-    def decompress(self, data: bytes) -> bytes: ...
-    @property
-    def eof(self) -> bool: ...
-    @property
-    def unused_data(self) -> bytes: ...
-
-
-class _ZstandardContext(Protocol):
-    def decompressobj(self) -> _ZstandardObj: ...
-
-
-class _ZstandardModule(Protocol):
-    ZstdError: type[Exception]
-
-    def ZstdDecompressor(self, *, max_window_size: int) -> _ZstandardContext: ...  # noqa: N802
-
-
-class _StdZstdDecompressor(Protocol):
-    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
-    @property
-    def needs_input(self) -> bool: ...
-    @property
-    def eof(self) -> bool: ...
-    @property
-    def unused_data(self) -> bytes: ...
-
-
-class _StdZstdModule(Protocol):
-    ZstdError: type[Exception]
-    DecompressionParameter: type
-
-    def ZstdDecompressor(  # noqa: N802
-        self, zstd_dict: None = None, options: dict[object, int] | None = None
-    ) -> _StdZstdDecompressor: ...
-
-
-class _Brotli:
-    __slots__ = ("_obj",)
-
-    def __init__(self, mod: _BrotliModule) -> None:
-        self._obj = mod.Decompressor()
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        return self._obj.process(data, output_buffer_limit=limit)
-
-    @property
-    def needs_input(self) -> bool:
-        return self._obj.can_accept_more_data()
-
-    @property
-    def eof(self) -> bool:
-        return self._obj.is_finished()
-
-    @property
-    def unused_data(self) -> bytes:
-        return b""  # brotli itself rejects bytes after the end of the stream
-
-
-class _StdZstd:
-    """Python 3.14's :mod:`compression.zstd`: one frame per decompressor, with ``max_length``."""
-
-    __slots__ = ("_obj",)
-
-    def __init__(self, mod: _StdZstdModule) -> None:
-        window_log_max = getattr(mod.DecompressionParameter, "window_log_max")
-        self._obj = mod.ZstdDecompressor(options={window_log_max: _ZSTD_WINDOW_LOG_MAX})
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        return self._obj.decompress(data, limit)
-
-    @property
-    def needs_input(self) -> bool:
-        return self._obj.eof or self._obj.needs_input
-
-    @property
-    def eof(self) -> bool:
-        return self._obj.eof
-
-    @property
-    def unused_data(self) -> bytes:
-        return self._obj.unused_data
-
-
-class _Zstandard:
-    """The ``zstandard`` package: one frame per ``decompressobj``, which has no ``max_length``,
-    so its input is fed in slices (see :data:`_ZSTD_MIN_STEP`)."""
-
-    __slots__ = ("_obj", "_in", "_unused")
-
-    def __init__(self, mod: _ZstandardModule) -> None:
-        dctx = mod.ZstdDecompressor(max_window_size=1 << _ZSTD_WINDOW_LOG_MAX)
-        self._obj = dctx.decompressobj()
-        self._in = _Input()
-        self._unused = b""
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        self._in.add(data)
-        piece = self._in.peek(max(_ZSTD_MIN_STEP, limit >> 15))
-        self._in.advance(len(piece))
-        out = self._obj.decompress(piece)
-        if self._obj.eof:
-            self._unused = self._obj.unused_data + self._in.rest()
-        return out
-
-    @property
-    def needs_input(self) -> bool:
-        return self._obj.eof or self._in.empty
-
-    @property
-    def eof(self) -> bool:
-        return self._obj.eof
-
-    @property
-    def unused_data(self) -> bytes:
-        return self._unused
-
-
-_Factory = tuple[Callable[[], _Inflater], type[Exception]]
-
-
-def _load_brotli() -> _Factory | None:
-    """``brotli`` (Google's binding) or ``brotlicffi``, version 1.2 or later: earlier versions
-    have no ``output_buffer_limit``, so a few bytes could expand without bound inside one call
-    (urllib3's CVE-2025-66471). An older version counts as not installed."""
-    for name in ("brotli", "brotlicffi"):
-        try:
-            found = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(getattr(found, "Decompressor", None), "can_accept_more_data"):
-            mod = cast(_BrotliModule, found)
-            return (lambda: _Brotli(mod)), mod.error
-    return None
-
-
-def _load_zstd() -> _Factory | None:
-    """The standard library's ``compression.zstd`` (Python 3.14+), else ``zstandard``."""
-    try:
-        found = importlib.import_module("compression.zstd")
-    except ImportError:
-        pass
-    else:
-        std = cast(_StdZstdModule, found)
-        return (lambda: _StdZstd(std)), std.ZstdError
-    try:
-        found = importlib.import_module("zstandard")
-    except ImportError:
-        return None
-    ext = cast(_ZstandardModule, found)
-    return (lambda: _Zstandard(ext)), ext.ZstdError
-
-
-_BROTLI = _load_brotli()
-_ZSTD = _load_zstd()
-
 # The codings this installation decodes, for a client's Accept-Encoding (RFC 9110 §12.5.3).
 SUPPORTED_ENCODINGS: tuple[str, ...] = (
-    ("gzip", "deflate") + (("br",) if _BROTLI else ()) + (("zstd",) if _ZSTD else ())
+    ("gzip", "deflate") + (("br",) if BROTLI else ()) + (("zstd",) if ZSTD else ())
 )
 
 _AFTER_END = "data after the end of the compressed stream"
-_MISSING = {
-    "br": "decoding needs the 'brotli' (>= 1.2) or 'brotlicffi' (>= 1.2) package",
-    "zstd": "decoding needs Python 3.14+ or the 'zstandard' package",
-}
 
 # -- stages and the decoder --------------------------------------------------------------------
 
@@ -391,7 +72,7 @@ class _Stage:
 
     __slots__ = ("coding", "produced", "_new", "_error", "_multi", "_inf", "_carry")
 
-    def __init__(self, coding: str, factory: _Factory, *, multi: bool) -> None:
+    def __init__(self, coding: str, factory: Factory, *, multi: bool) -> None:
         self.coding = coding
         self.produced = 0
         self._new, self._error = factory
@@ -450,15 +131,15 @@ def _parse_codings(content_encoding: str) -> tuple[str, ...]:
 
 def _new_stage(coding: str) -> _Stage:
     if coding == "gzip":
-        return _Stage(coding, (lambda: _Zlib(16 + zlib.MAX_WBITS), zlib.error), multi=True)
+        return _Stage(coding, GZIP, multi=True)
     if coding == "deflate":
-        return _Stage(coding, (_Deflate, zlib.error), multi=False)
-    if coding == "br" and _BROTLI is not None:
-        return _Stage(coding, _BROTLI, multi=False)
-    if coding == "zstd" and _ZSTD is not None:
-        return _Stage(coding, _ZSTD, multi=True)
-    if coding in _MISSING:
-        raise DecodeError(_MISSING[coding], encoding=coding)
+        return _Stage(coding, DEFLATE, multi=False)
+    if coding == "br" and BROTLI is not None:
+        return _Stage(coding, BROTLI, multi=False)
+    if coding == "zstd" and ZSTD is not None:
+        return _Stage(coding, ZSTD, multi=True)
+    if coding in MISSING:
+        raise DecodeError(MISSING[coding], encoding=coding)
     if coding in ("compress", "x-compress"):
         raise DecodeError("unsupported (obsolete LZW) content coding", encoding=coding)
     raise DecodeError("unknown content coding", encoding=coding)

@@ -226,12 +226,20 @@ class EndOfMessage:
     (RFC 9112 §7.1.2), empty otherwise; they are kept apart from the head's fields because a
     sender may not put framing or routing fields there (RFC 9110 §6.5.1)."""
 
-    __slots__ = ("trailers",)
+    __slots__ = ("_trailers",)
 
-    trailers: Headers
+    _trailers: Headers | None
 
     def __init__(self, trailers: Headers | None = None) -> None:
-        self.trailers = Headers._trusted([]) if trailers is None else trailers
+        self._trailers = trailers
+
+    @property
+    def trailers(self) -> Headers:
+        # Built on first use: most messages have none, and this event is on the hot path.
+        trailers = self._trailers
+        if trailers is None:
+            trailers = self._trailers = Headers._trusted([])
+        return trailers
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not EndOfMessage:
@@ -241,9 +249,9 @@ class EndOfMessage:
     __hash__ = None  # type: ignore[assignment]  # holds mutable Headers
 
     def __repr__(self) -> str:
-        if not self.trailers:
+        if not self._trailers:
             return "EndOfMessage()"
-        return f"EndOfMessage({self.trailers!r})"
+        return f"EndOfMessage({self._trailers!r})"
 
 
 class Signal(enum.Enum):

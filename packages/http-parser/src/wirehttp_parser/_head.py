@@ -11,8 +11,8 @@ Every head goes through one of two paths that must agree:
   RFCs and our strict/lenient rules accept and raises the precise error, with the offending
   bytes and their offset, for everything else.
 
-Both end in :func:`_request_head` / :func:`_response_head`, which work out the framing facts
-(RFC 9112 §6.3, §9.3) from the few fields that matter.
+Both end in :mod:`._framing`, which works out the framing facts (RFC 9112 §6.3, §9.3) from the
+few fields that matter.
 
 Field names are tokens, so they are ASCII; values are decoded as UTF-8, or as Latin-1 when the
 head is not valid UTF-8 (HTTP.jl #796). Grammar checks run on the bytes (or on a decoding in
@@ -25,20 +25,16 @@ import re
 from typing import TypeAlias
 
 from ._errors import (
-    BodyTooLarge,
     HeaderTooLarge,
-    InvalidContentLength,
-    InvalidFraming,
     InvalidHeaderField,
-    InvalidHost,
     InvalidRequestLine,
     InvalidStatusLine,
     ParseError,
     RequestLineTooLong,
-    UnsupportedTransferCoding,
     UnsupportedVersion,
 )
 from ._events import RequestHead, ResponseHead
+from ._framing import HOST, request_head, response_head
 from ._headers import Headers
 from ._limits import Limits
 from ._version import HTTP_1_0, HTTP_1_1, HTTPVersion
@@ -53,21 +49,18 @@ _TCHARS = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq
 # Bytes that may appear in a field line besides its CRLF: HTAB, SP, VCHAR, obs-text
 # (RFC 9110 §5.5). Deleting them leaves only the control bytes, CR and LF included.
 _LINE_BYTES = bytes([0x09, *range(0x20, 0x7F), *range(0x80, 0x100)])
-# Control bytes a strict parser rejects in a value: all CTLs but HTAB (RFC 9110 §5.5); lenient
-# mode still rejects NUL (and CR and LF can never get this far: they end lines).
-_CTL_BYTES = bytes([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F])
-_NUL = b"\x00"
+_NUL = b"\x00"  # never in a value, even in lenient mode (RFC 9110 §5.5)
 
-_REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([!-~]+) HTTP/([0-9]\.[0-9])")
-_STATUS_LINE = re.compile(r"HTTP/([0-9]\.[0-9]) ([1-5][0-9][0-9]) (.*)")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+_STATUS_LINE = re.compile(r"(HTTP/[0-9]\.[0-9]) ([1-5][0-9][0-9]) (.*)")
 _VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
-_VERSIONS = {"1.1": HTTP_1_1, "1.0": HTTP_1_0}
+_VERSIONS = {"HTTP/1.1": HTTP_1_1, "HTTP/1.0": HTTP_1_0}
 
-# RFC 3986 §3.2.2 uri-host (IP-literal, IPv4address or reg-name) and an optional port: the
-# Host field value (RFC 9110 §7.2) and, with a mandatory port, CONNECT's authority-form.
-_HOST = r"(?:\[[0-9A-Za-z:.\-_~!$&'()*+,;=%]+\]|[0-9A-Za-z\-_~%!$&'()*+,;=][0-9A-Za-z\-._~%!$&'()*+,;=]*)"
-_HOST_FIELD = re.compile(rf"(?:{_HOST})?(?::[0-9]*)?")
-_AUTHORITY_FORM = re.compile(rf"{_HOST}:[0-9]{{1,5}}")
+# CONNECT's authority-form: uri-host ":" port (RFC 9112 §3.2.3).
+_AUTHORITY_FORM = re.compile(rf"{HOST}:[0-9]{{1,5}}")
 # RFC 3986 §4.3 absolute-URI: scheme ":" hier-part; the characters were checked already.
 _ABSOLUTE_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*:.*")
 
@@ -82,35 +75,35 @@ _SPECIAL = frozenset(
 _NAME_KIND: dict[str, str] = {}
 _NAME_CACHE_MAX = 2048
 
-# Transfer codings we recognise (RFC 9112 §7, the IANA registry). The parser removes only
-# ``chunked``; the others are left on the content for the caller, as the field says.
-_KNOWN_CODINGS = frozenset({"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"})
-
-_MAX_CONTENT_LENGTH_DIGITS = 19  # ≤ 2**63 - 1, what every peer can represent
-
-
 # -- the two entry points --------------------------------------------------------------------
 
 
 def parse_request_head(raw: bytes, base: int, strict: bool, limits: Limits) -> RequestHead:
     """Parse a request head. ``raw`` runs from the request line to the end of the last field
     line's line ending (the blank line excluded); ``base`` is its offset in the stream."""
-    text = _decode(raw)
-    lines = text.split("\r\n")
-    # A lone CR or LF, or any other control byte, leaves more than the line ends behind.
-    if len(raw.translate(None, _LINE_BYTES)) == 2 * len(lines) - 2:
-        m = _REQUEST_LINE.fullmatch(lines[0])
-        if m is not None and len(lines[0]) <= limits.max_start_line:
-            method, target, vs = m.groups()
+    fast = _fast_head(raw, limits)
+    if fast is not None:
+        start, pairs, specials = fast
+        parts = start.split(" ")
+        if len(parts) == 3:
+            method, target, vs = parts
             version = _VERSIONS.get(vs)
-            if version is not None and (
-                target[0] == "/" or _target_problem(method, target, strict) is None
+            # The method is a token and the target VCHARs: no CTL (checked by _fast_head), no
+            # SP (split), no HTAB, and ASCII.
+            if (
+                version is not None
+                and (method in _METHODS or _TOKEN.fullmatch(method) is not None)
+                and target
+                and target.isascii()
+                and "\t" not in target
+                and (
+                    (target[0] == "/" and method != "CONNECT")
+                    or _target_problem(method, target, strict) is None
+                )
             ):
-                fields = _fast_fields(lines, limits)
-                if fields is not None:
-                    return _request_head(
-                        method, target, version, fields[0], fields[1], raw, base, strict, limits
-                    )
+                return request_head(
+                    method, target, version, pairs, specials, raw, base, strict, limits
+                )
     return _slow_request_head(raw, base, strict, limits)
 
 
@@ -119,20 +112,18 @@ def parse_response_head(
 ) -> ResponseHead:
     """Parse a response head (see :func:`parse_request_head`); ``method`` is the method of the
     request it answers, which decides whether it has a body (RFC 9112 §6.3 rules 1–2)."""
-    text = _decode(raw)
-    lines = text.split("\r\n")
-    if len(raw.translate(None, _LINE_BYTES)) == 2 * len(lines) - 2:
-        m = _STATUS_LINE.fullmatch(lines[0])
-        if m is not None and len(lines[0]) <= limits.max_start_line:
+    fast = _fast_head(raw, limits)
+    if fast is not None:
+        start, pairs, specials = fast
+        m = _STATUS_LINE.fullmatch(start)
+        if m is not None:
             vs, code, reason = m.groups()
             version = _VERSIONS.get(vs)
             if version is not None:
-                fields = _fast_fields(lines, limits)
-                if fields is not None:
-                    return _response_head(
-                        int(code), reason, version, fields[0], fields[1], raw, base, strict,
-                        limits, method,
-                    )
+                return response_head(
+                    int(code), reason, version, pairs, specials, raw, base, strict, limits,
+                    method,
+                )
     return _slow_response_head(raw, base, strict, limits, method)
 
 
@@ -147,35 +138,42 @@ def parse_trailers(raw: bytes, base: int, strict: bool, limits: Limits) -> Heade
 # -- fast path -------------------------------------------------------------------------------
 
 
-def _decode(raw: bytes) -> str:
+def _fast_head(raw: bytes, limits: Limits) -> tuple[str, list[Pair], list[Pair]] | None:
+    """(start line, field pairs, special fields as (lower-case name, value)) for a head made of
+    ``token:value`` lines with known names, CRLF line ends and no control characters; ``None``
+    for anything else (an unseen name, no colon, folding, a bare CR, …), which the slow path
+    then accepts or rejects precisely."""
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def _fast_fields(lines: list[str], limits: Limits) -> tuple[list[Pair], list[Pair]] | None:
-    """The field lines ``lines[1:-1]`` as pairs, plus the special fields as (lower-case name,
-    value); ``None`` when a line needs the slow path (an unseen name, no colon, folding, …).
-    The caller has checked that no control byte other than the CRLFs is present."""
-    n = len(lines) - 2
-    if n > limits.max_headers:
+        text = raw.decode("latin-1")
+    lines = text.split("\r\n")
+    n = len(lines)
+    # A lone CR or LF, or any other control byte, leaves more than the line ends behind.
+    if (
+        len(raw.translate(None, _LINE_BYTES)) != 2 * n - 2
+        or n - 2 > limits.max_headers
+        or len(lines[0]) > limits.max_start_line
+        # the limit is in bytes; a UTF-8 start line has more bytes than characters
+        or (not text.isascii() and raw.index(b"\r\n") > limits.max_start_line)
+    ):
         return None
     pairs: list[Pair] = []
     specials: list[Pair] = []
     kind_of = _NAME_KIND.get
-    for i in range(1, n + 1):
-        name, colon, value = lines[i].partition(":")
+    append = pairs.append
+    for line in lines[1:-1]:
+        name, colon, value = line.partition(":")
         kind = kind_of(name)
         if kind is None or not colon:
             return None
         # OWS around the value is not part of it (RFC 9112 §5.1); only SP and HTAB, never
         # the other characters str.strip() would take.
         value = value.strip(" \t")
-        pairs.append((name, value))
+        append((name, value))
         if kind:
             specials.append((kind, value))
-    return pairs, specials
+    return lines[0], pairs, specials
 
 
 # -- slow path -------------------------------------------------------------------------------
@@ -353,12 +351,7 @@ def _slow_request_head(raw: bytes, base: int, strict: bool, limits: Limits) -> R
             target_b[bad:],
             off + tpos + bad,
         )
-    method = method_b.decode("ascii")
-    target = target_b.decode(_encoding(raw))
-    problem = _target_problem(method, target, strict)
-    if problem is not None:
-        raise InvalidRequestLine(problem, target_b, off + tpos)
-    version = _VERSIONS.get(f"{vm[1].decode()}.{vm[2].decode()}")
+    version = _VERSIONS.get(vm[0].decode())
     if version is None:
         raise UnsupportedVersion(
             f"HTTP version {version_b.decode()} is not supported; this is HTTP/1.0 and "
@@ -366,8 +359,13 @@ def _slow_request_head(raw: bytes, base: int, strict: bool, limits: Limits) -> R
             version_b,
             off + vpos,
         )
+    method = method_b.decode("ascii")
+    target = target_b.decode(_encoding(raw))
+    problem = _target_problem(method, target, strict)
+    if problem is not None:
+        raise InvalidRequestLine(problem, target_b, off + tpos)
     pairs, specials = _slow_fields(lines, 1, strict, limits, _encoding(raw))
-    return _request_head(method, target, version, pairs, specials, raw, base, strict, limits)
+    return request_head(method, target, version, pairs, specials, raw, base, strict, limits)
 
 
 _VCHARS = bytes(range(0x21, 0x7F))
@@ -444,273 +442,19 @@ def _slow_response_head(
         raise InvalidStatusLine(
             "control character in the reason phrase (RFC 9112 §4)", line, off
         )
-    version = _VERSIONS.get(f"{vm[1].decode()}.{vm[2].decode()}")
+    version = _VERSIONS.get(vm[0].decode())
     if version is None:
-        raise UnsupportedVersion(
-            f"HTTP version {vm[0].decode()} is not supported; this is HTTP/1.0 and HTTP/1.1 "
-            "only",
-            vm[0],
-            off + (len(line) - len(text)),
-        )
+        if strict or vm[1] not in (b"0", b"1"):
+            raise UnsupportedVersion(
+                f"HTTP version {vm[0].decode()} is not supported; this is HTTP/1.0 and "
+                "HTTP/1.1 only",
+                vm[0],
+                off + (len(line) - len(text)),
+            )
+        # Lenient: an HTTP/0.x or 1.x server is talked to as HTTP/1.0 or 1.1 (RFC 9110 §2.5).
+        version = HTTPVersion(int(vm[1]), int(vm[2]))
     enc = _encoding(raw)
     pairs, specials = _slow_fields(lines, 1, strict, limits, enc)
-    return _response_head(
+    return response_head(
         code, reason_b.decode(enc), version, pairs, specials, raw, base, strict, limits, method
     )
-
-
-# -- framing (both paths) --------------------------------------------------------------------
-
-
-def _field_error(
-    cls: type[ParseError], message: str, raw: bytes, base: int, name: str, nth: int = 0
-) -> ParseError:
-    """Build ``cls(message)`` pointing at the ``nth`` field line named ``name`` (lower case)
-    in ``raw``, or at the head's first line if there is none. Errors only: this re-scans."""
-    count = 0
-    i = 0
-    first: tuple[bytes, int] | None = None
-    while i < len(raw):
-        j = raw.find(b"\n", i)
-        if j < 0:
-            j = len(raw)
-        line = raw[i:j].rstrip(b"\r")
-        if first is None:
-            first = (line, base + i)
-        elif line.partition(b":")[0].lower() == name.encode():
-            if count == nth:
-                return cls(message, line, base + i)
-            count += 1
-        i = j + 1
-    line, off = first if first is not None else (raw, base)
-    return cls(message, line, off)
-
-
-def _tokens(values: list[str]) -> list[str]:
-    """The lower-case items of comma-separated list fields (RFC 9110 §5.6.1), empty ones
-    dropped."""
-    out = []
-    for value in values:
-        for item in value.split(","):
-            item = item.strip(" \t").lower()
-            if item:
-                out.append(item)
-    return out
-
-
-def _content_length(
-    values: list[str], raw: bytes, base: int, limits: Limits
-) -> int:
-    """RFC 9112 §6.3 rule 5 and RFC 9110 §8.6: every Content-Length value (and every item of
-    a comma-separated one) must be 1*DIGIT and all must be equal."""
-    length = -1
-    for nth, value in enumerate(values):
-        for item in value.split(","):
-            item = item.strip(" \t")
-            if not (item.isascii() and item.isdigit()) or len(item) > _MAX_CONTENT_LENGTH_DIGITS:
-                raise _field_error(
-                    InvalidContentLength,
-                    f"invalid Content-Length {item!r}: must be 1*DIGIT (RFC 9110 §8.6)",
-                    raw, base, "content-length", nth,
-                )
-            n = int(item)
-            if length >= 0 and n != length:
-                raise _field_error(
-                    InvalidContentLength,
-                    f"differing Content-Length values {length} and {n} (RFC 9112 §6.3)",
-                    raw, base, "content-length", nth,
-                )
-            length = n
-    if limits.max_body is not None and length > limits.max_body:
-        raise _field_error(
-            BodyTooLarge,
-            f"Content-Length {length} is over the limit of {limits.max_body} bytes "
-            "(Limits.max_body)",
-            raw, base, "content-length",
-        )
-    return length
-
-
-def _chunked_final(
-    values: list[str], raw: bytes, base: int, request: bool
-) -> bool:
-    """Check a Transfer-Encoding list (RFC 9112 §6.1, §7) and say whether ``chunked`` is the
-    final coding. Raises for a request whose final coding is not chunked (§6.3 rule 4),
-    chunked applied twice (§6.1), an empty list, or a coding we do not know (501, §6.1)."""
-    codings = [c.partition(";")[0].strip(" \t") for c in _tokens(values)]
-    if not codings:
-        raise _field_error(
-            InvalidFraming, "empty Transfer-Encoding (RFC 9112 §6.1)", raw, base,
-            "transfer-encoding",
-        )
-    final = codings[-1] == "chunked"
-    if request and not final:
-        raise _field_error(
-            InvalidFraming,
-            "the final transfer coding of a request must be chunked (RFC 9112 §6.3 rule 4)",
-            raw, base, "transfer-encoding",
-        )
-    if codings.count("chunked") > 1:
-        raise _field_error(
-            InvalidFraming, "chunked applied more than once (RFC 9112 §6.1)", raw, base,
-            "transfer-encoding",
-        )
-    for coding in codings:
-        if coding not in _KNOWN_CODINGS:
-            raise _field_error(
-                UnsupportedTransferCoding,
-                f"unknown transfer coding {coding!r} (RFC 9112 §6.1)",
-                raw, base, "transfer-encoding",
-            )
-    return final
-
-
-def _request_head(
-    method: str,
-    target: str,
-    version: HTTPVersion,
-    pairs: list[Pair],
-    specials: list[Pair],
-    raw: bytes,
-    base: int,
-    strict: bool,
-    limits: Limits,
-) -> RequestHead:
-    headers = Headers._trusted(pairs)
-    http11 = version is HTTP_1_1
-    hosts = 0
-    host = ""
-    cl: list[str] = []
-    te: list[str] = []
-    conn: list[str] = []
-    upgrade: str | None = None
-    expect: str | None = None
-    for name, value in specials:
-        if name == "host":
-            hosts += 1
-            host = value
-        elif name == "connection":
-            conn.append(value)
-        elif name == "content-length":
-            cl.append(value)
-        elif name == "transfer-encoding":
-            te.append(value)
-        elif name == "upgrade":
-            if upgrade is None:
-                upgrade = value
-        elif expect is None:
-            expect = value
-    # RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any request with more
-    # than one Host line or an invalid Host value.
-    if hosts != 1 and (hosts or http11):
-        if hosts:
-            raise _field_error(
-                InvalidHost, "more than one Host field (RFC 9112 §3.2)", raw, base, "host", 1
-            )
-        raise _field_error(
-            InvalidHost, "HTTP/1.1 request without a Host field (RFC 9112 §3.2)", raw, base, ""
-        )
-    if hosts and _HOST_FIELD.fullmatch(host) is None:
-        raise _field_error(
-            InvalidHost, f"invalid Host value {host!r} (RFC 9112 §3.2)", raw, base, "host"
-        )
-
-    if conn:
-        tokens = _tokens(conn)
-        keep_alive = "close" not in tokens and (http11 or "keep-alive" in tokens)
-    else:
-        tokens = []
-        keep_alive = http11
-    content_length: int | None = 0
-    chunked = False
-    if te:
-        if not http11:
-            # RFC 9112 §6.1: TE in HTTP/1.0 means faulty framing; a server rejects it.
-            raise _field_error(
-                InvalidFraming,
-                "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)",
-                raw, base, "transfer-encoding",
-            )
-        chunked = _chunked_final(te, raw, base, True)
-        content_length = None
-        if cl:
-            if strict:
-                raise _field_error(
-                    InvalidFraming,
-                    "both Content-Length and Transfer-Encoding (RFC 9112 §6.3 rule 3: a "
-                    "request-smuggling vector)",
-                    raw, base, "transfer-encoding",
-                )
-            keep_alive = False  # §6.1: process with TE, then close the connection
-    elif cl:
-        content_length = _content_length(cl, raw, base, limits)
-    up = upgrade if (upgrade is not None and http11 and "upgrade" in tokens) else None
-    expect_continue = (
-        expect is not None and http11 and expect.lower() == "100-continue"
-    )
-    return RequestHead(
-        method, target, version, headers, content_length, chunked, keep_alive, up,
-        expect_continue,
-    )
-
-
-def _response_head(
-    status: int,
-    reason: str,
-    version: HTTPVersion,
-    pairs: list[Pair],
-    specials: list[Pair],
-    raw: bytes,
-    base: int,
-    strict: bool,
-    limits: Limits,
-    method: str,
-) -> ResponseHead:
-    headers = Headers._trusted(pairs)
-    http11 = version is HTTP_1_1
-    cl: list[str] = []
-    te: list[str] = []
-    conn: list[str] = []
-    upgrade: str | None = None
-    for name, value in specials:
-        if name == "connection":
-            conn.append(value)
-        elif name == "content-length":
-            cl.append(value)
-        elif name == "transfer-encoding":
-            te.append(value)
-        elif name == "upgrade" and upgrade is None:
-            upgrade = value
-    if conn:
-        tokens = _tokens(conn)
-        keep_alive = "close" not in tokens and (http11 or "keep-alive" in tokens)
-    else:
-        keep_alive = http11
-    # RFC 9112 §6.3 rules 1–2: no content after a 1xx, 204 or 304, or in answer to HEAD; a 2xx
-    # to CONNECT (like a 101) turns the connection into a tunnel. Their CL/TE are ignored.
-    if status < 200 or status == 204 or status == 304 or method == "HEAD":
-        up = (upgrade or "") if status == 101 else None
-        return ResponseHead(status, reason, version, headers, 0, False, keep_alive, up)
-    if method == "CONNECT" and status < 300:
-        return ResponseHead(status, reason, version, headers, 0, False, keep_alive, None)
-    content_length: int | None
-    chunked = False
-    if te:
-        chunked = _chunked_final(te, raw, base, False)
-        content_length = None
-        if cl and strict:
-            raise _field_error(
-                InvalidFraming,
-                "both Content-Length and Transfer-Encoding (RFC 9112 §6.3 rule 3)",
-                raw, base, "transfer-encoding",
-            )
-        if cl or not http11 or not chunked:
-            # §6.1: CL with TE, or TE in HTTP/1.0, means faulty framing: close afterwards.
-            # §6.3 rule 4: a final coding other than chunked is delimited by the close.
-            keep_alive = False
-    elif cl:
-        content_length = _content_length(cl, raw, base, limits)
-    else:
-        content_length = None  # §6.3 rule 7: read until the server closes
-        keep_alive = False
-    return ResponseHead(status, reason, version, headers, content_length, chunked, keep_alive)

@@ -1,4 +1,5 @@
-"""HTTP messages: :class:`Request` and :class:`Response` (HTTP.jl's ``HTTP.Messages``).
+"""HTTP messages: :class:`Request` and :class:`Response` (HTTP.jl's ``HTTP.Messages``);
+their predicates live in ``_predicates`` and their stream I/O in ``_messageio``.
 
 Messages are plain mutable values with ``__slots__``: the client builds a request and fills in
 its response, the server the other way round, and layers mutate headers as HTTP.jl's do. They
@@ -14,43 +15,27 @@ from __future__ import annotations
 
 import io
 import json
+import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
-from typing import Protocol, overload
+from collections.abc import Callable
+from typing import overload
 
-from ._body import Body, BodyLike, Readable, nbytes
+from ._body import BodyLike, body_chunks
 from ._context import Context
-from ._errors import IncompleteMessage, InvalidContentLength, ParseError, ProtocolError
-from ._events import NEED_DATA, PAUSED, Data, EndOfMessage, RequestHead, ResponseHead
+from ._errors import IncompleteMessage
+from ._events import CLOSED, NEED_DATA, PAUSED, Data, EndOfMessage, RequestHead, ResponseHead
 from ._headers import Headers, HeadersLike
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import RequestParser, ResponseParser
 from ._status import statustext
-from ._uri import URI, escapeuri
+from ._uri import URI
 from ._version import HTTP_1_1, HTTPVersion
-from ._writer import encode_chunk, encode_last_chunk, encode_request_head, encode_response_head
 
 __all__ = [
     "Message",
     "Request",
     "Response",
     "nobody",
-    "iserror",
-    "isredirect",
-    "ischunked",
-    "issafe",
-    "isidempotent",
-    "retryable",
-    "headerscomplete",
-    "bodylength",
-    "hasbody",
-    "keepalive",
-    "expectcontinue",
-    "isupgrade",
-    "writestartline",
-    "writeheaders",
-    "write",
-    "readheaders",
     "set_show_max",
 ]
 
@@ -68,23 +53,16 @@ def set_show_max(n: int) -> None:
     _show_max = n
 
 
-class Writable(Protocol):
-    def write(self, data: bytes, /) -> object: ...
-
-
-class LineReadable(Protocol):
-    """A buffered binary stream that can read one line: ``socket.makefile("rb")``, a
-    ``BufferedReader``, ``BytesIO``."""
-
-    def readline(self, size: int = -1, /) -> bytes: ...
-
-
 def _normalise_body(body: object) -> object:
     if isinstance(body, str):
         return body.encode("utf-8")
     if isinstance(body, (bytearray, memoryview)):
         return bytes(body)
     return body
+
+
+def _NO_RESPONSE() -> None:
+    return None
 
 
 class Message(ABC):
@@ -124,10 +102,13 @@ class Message(ABC):
         b = self.body
         if isinstance(b, bytes):
             return b
-        return b"".join(_iter_body(b))
+        return b"".join(body_chunks(b))
 
     def __bytes__(self) -> bytes:
         """The exact wire form: start line, headers, body (HTTP.jl's ``String(m)``)."""
+        # Writing lives in _messageio, which builds on this module; import it here, late.
+        from ._messageio import write
+
         out = io.BytesIO()
         write(out, self)
         return out.getvalue()
@@ -177,12 +158,12 @@ class Request(Message):
     that led to this request; ``context`` holds typed per-request values.
     """
 
-    __slots__ = ("method", "target", "url", "response", "parent", "context")
+    __slots__ = ("method", "target", "url", "_response", "parent", "context", "__weakref__")
 
     method: str
     target: str
     url: URI
-    response: Response | None
+    _response: Callable[[], Response | None]
     parent: Response | None
     context: Context
 
@@ -223,10 +204,21 @@ class Request(Message):
         self.trailers = Headers()
         self.version = head.version
         self.url = _url_from_target(head.target)
-        self.response = None
+        self._response = _NO_RESPONSE
         self.parent = None
         self.context = Context()
         return self
+
+    @property
+    def response(self) -> Response | None:
+        """The response to this request, once there is one. The link is weak (the response
+        holds its request strongly): a request ↔ response cycle would keep every body alive
+        until the cyclic garbage collector runs."""
+        return self._response()
+
+    @response.setter
+    def response(self, value: Response | None) -> None:
+        self._response = _NO_RESPONSE if value is None else weakref.ref(value)
 
     def _startline(self) -> str:
         return f"{self.method} {self.target} HTTP/{self.version}"
@@ -266,7 +258,7 @@ class Response(Message):
     reason phrase (``statustext(status)`` unless the peer sent another).
     """
 
-    __slots__ = ("status", "reason", "request")
+    __slots__ = ("status", "reason", "request", "__weakref__")
 
     status: int
     reason: str
@@ -381,9 +373,10 @@ def _parse_one(
             parser.feed_eof()
             eof_sent = True
             continue
+        if event is CLOSED or (event is PAUSED and head is None):
+            raise IncompleteMessage("no message in the input", raw[:80], 0)
         if event is PAUSED:
-            if head is None:
-                raise IncompleteMessage("no message in the input", raw[:80], 0)
+            assert head is not None
             return head, b"".join(chunks), Headers()
         if isinstance(event, ResponseHead) and event.status < 200 and event.status != 101:
             continue  # informational; the final response follows
@@ -394,223 +387,3 @@ def _parse_one(
         elif isinstance(event, EndOfMessage):
             assert head is not None
             return head, b"".join(chunks), event.trailers
-
-
-# -- predicates (HTTP.jl's Messages predicates) ------------------------------------------------
-
-def _status_of(x: Response | int) -> int:
-    return x if isinstance(x, int) else x.status
-
-
-def iserror(x: Response | int) -> bool:
-    """True for a status that is an error: 4xx, 5xx, or not a valid status at all (outside
-    100–599). Unlike HTTP.jl 1.x, 3xx are not errors here: the client raises ``StatusError``
-    for a redirect it does not follow, and never for 304 Not Modified (BRIEF decision)."""
-    s = _status_of(x)
-    return s != 0 and (s >= 400 or s < 100)
-
-
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-def isredirect(x: Response | int) -> bool:
-    """True for 301, 302, 303, 307 and 308: the statuses the client follows."""
-    return _status_of(x) in _REDIRECTS
-
-
-def ischunked(m: Message) -> bool:
-    """True if the last Transfer-Encoding coding is ``chunked`` (RFC 9112 §6.1)."""
-    te = m.headers.getall("Transfer-Encoding")
-    return bool(te) and te[-1].rsplit(",", 1)[-1].strip().lower() == "chunked"
-
-
-_SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_IDEMPOTENT = _SAFE | {"PUT", "DELETE"}
-
-
-def issafe(x: Request | str) -> bool:
-    """GET, HEAD, OPTIONS and TRACE (RFC 9110 §9.2.1)."""
-    return (x if isinstance(x, str) else x.method).upper() in _SAFE
-
-
-def isidempotent(x: Request | str) -> bool:
-    """The safe methods plus PUT and DELETE (RFC 9110 §9.2.2)."""
-    return (x if isinstance(x, str) else x.method).upper() in _IDEMPOTENT
-
-
-_RETRYABLE = frozenset({403, 408, 409, 429})
-
-
-def retryable(x: Response | int) -> bool:
-    """403, 408, 409, 429 and every 5xx: the statuses worth retrying (HTTP.jl's list, with
-    all of 5xx as the BRIEF decides)."""
-    s = _status_of(x)
-    return s in _RETRYABLE or 500 <= s <= 599
-
-
-def headerscomplete(m: Message) -> bool:
-    """A response has a final status (not 0 and not 100); a request has a method."""
-    if isinstance(m, Response):
-        return m.status not in (0, 100)
-    assert isinstance(m, Request)
-    return m.method != ""
-
-
-def _content_length(m: Message) -> int | None:
-    values = m.headers.getall("Content-Length")
-    if not values:
-        return None
-    items = {v.strip() for value in values for v in value.split(",")}
-    if len(items) != 1:
-        raise InvalidContentLength(f"differing Content-Length values {values!r}", ", ".join(values).encode())
-    (text,) = items
-    if not text.isdigit() or not text.isascii():
-        raise InvalidContentLength(f"invalid Content-Length {text!r}", text.encode())
-    return int(text)
-
-
-def bodylength(m: Message) -> int | None:
-    """The body length the head announces (RFC 9112 §6.3): 0 for a response to HEAD and for
-    1xx, 204 and 304; ``None`` (unknown) for chunked bodies and for responses read until the
-    connection closes; otherwise Content-Length (0 for a request with neither)."""
-    if isinstance(m, Response):
-        if m.request is not None and m.request.method == "HEAD":
-            return 0
-        if m.status < 200 or m.status in (204, 304):
-            return 0
-        if ischunked(m):
-            return None
-        return _content_length(m)
-    if ischunked(m):
-        return None
-    n = _content_length(m)
-    return 0 if n is None else n
-
-
-def hasbody(m: Message) -> bool:
-    """True if the message carries (or announces) a body."""
-    n = bodylength(m)
-    return n is None or n > 0
-
-
-def keepalive(m: Message) -> bool:
-    """True if the connection stays open after this message (RFC 9112 §9.3): HTTP/1.1 unless
-    ``Connection: close``; HTTP/1.0 only with ``Connection: keep-alive``."""
-    tokens = {t.strip().lower() for v in m.headers.getall("Connection") for t in v.split(",")}
-    if "close" in tokens:
-        return False
-    if m.version >= HTTP_1_1:
-        return True
-    return "keep-alive" in tokens
-
-
-def expectcontinue(m: Request) -> bool:
-    """The request asks for ``100 Continue`` before it sends its body (RFC 9110 §10.1.1)."""
-    return m.version >= HTTP_1_1 and m.headers.get("Expect", "").strip().lower() == "100-continue"
-
-
-def isupgrade(m: Message) -> bool:
-    """The message asks for (or, as a 101, confirms) a protocol upgrade (RFC 9110 §7.8)."""
-    if isinstance(m, Response) and m.status == 101:
-        return True
-    return "Upgrade" in m.headers and any(
-        t.strip().lower() == "upgrade" for v in m.headers.getall("Connection") for t in v.split(",")
-    )
-
-
-# -- writing ------------------------------------------------------------------------------------
-
-def _head_bytes(m: Message) -> bytes:
-    if isinstance(m, Request):
-        return encode_request_head(m.method, m.target, m.headers, m.version)
-    assert isinstance(m, Response)
-    return encode_response_head(m.status, m.headers, m.version, m.reason)
-
-
-def writestartline(io_: Writable, m: Message) -> None:
-    """Write the request or status line."""
-    head = _head_bytes(m)
-    io_.write(head[: head.index(b"\r\n") + 2])
-
-
-def writeheaders(io_: Writable, m: Message) -> None:
-    """Write the start line, one line per header (empty values skipped) and the blank line."""
-    io_.write(_head_bytes(m))
-
-
-def _iter_body(b: object) -> Iterable[bytes]:
-    if b is None:
-        return
-    if isinstance(b, bytes):
-        if b:
-            yield b
-    elif isinstance(b, (bytearray, memoryview)):
-        if len(b):
-            yield bytes(b)
-    elif isinstance(b, str):
-        if b:
-            yield b.encode("utf-8")
-    elif isinstance(b, Body):
-        yield from b.chunks()
-    elif isinstance(b, Readable):
-        while chunk := b.read(65536):
-            yield chunk
-    elif isinstance(b, Mapping):
-        yield escapeuri(b).encode("ascii")
-    elif isinstance(b, Iterable):
-        for part in b:
-            yield from _iter_body(part)
-    else:
-        raise TypeError(f"cannot send a body of type {type(b).__name__}")
-
-
-def write(io_: Writable, m: Message) -> None:
-    """Write the whole message: head, then the body — as chunks (and trailers) if the message
-    is chunked, else as is. Refuses a message that announces both Content-Length and
-    Transfer-Encoding (RFC 9112 §6.2: a sender MUST NOT)."""
-    if "Content-Length" in m.headers and "Transfer-Encoding" in m.headers:
-        raise ProtocolError("a message must not carry both Content-Length and Transfer-Encoding")
-    io_.write(_head_bytes(m))
-    if ischunked(m):
-        for chunk in _iter_body(m.body):
-            io_.write(encode_chunk(chunk))
-        io_.write(encode_last_chunk(m.trailers))
-    else:
-        for chunk in _iter_body(m.body):
-            io_.write(chunk)
-
-
-# -- reading ------------------------------------------------------------------------------------
-
-def readheaders(io_: LineReadable, m: Message, *, strict: bool = True, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Read a start line and headers from a buffered binary stream into ``m`` (a Request or a
-    Response), consuming exactly the head and leaving the body in the stream. Raises
-    :class:`IncompleteMessage` (an ``EOFError``) if the stream ends first, and the parser's
-    errors for a malformed head."""
-    parser: RequestParser | ResponseParser
-    if isinstance(m, Request):
-        parser = RequestParser(strict=strict, limits=limits)
-    else:
-        parser = ResponseParser(strict=strict, limits=limits)
-        if isinstance(m, Response) and m.request is not None:
-            parser.expect(m.request.method)
-    total = 0
-    while True:
-        # A line over the head limit is cut here and rejected by the parser: never unbounded.
-        line = io_.readline(limits.max_header_bytes + 1)
-        if not line:
-            raise IncompleteMessage("the stream ended before the end of the message head", b"", total)
-        total += len(line)
-        parser.feed(line)
-        event = parser.next_event()
-        if event is NEED_DATA:
-            continue
-        if isinstance(event, RequestHead) and isinstance(m, Request):
-            m.method, m.target, m.version, m.headers = event.method, event.target, event.version, event.headers
-            m.url = _url_from_target(event.target)
-            return
-        if isinstance(event, ResponseHead) and isinstance(m, Response):
-            m.status, m.reason, m.version, m.headers = event.status, event.reason, event.version, event.headers
-            return
-        raise ParseError(f"unexpected parser event {event!r} while reading a head")
-

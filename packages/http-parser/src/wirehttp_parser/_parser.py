@@ -22,7 +22,7 @@ import re
 from collections import deque
 from typing import TYPE_CHECKING, Final
 
-from ._chunked import chunk_size
+from ._chunked import HEXDIGITS, chunk_size
 from ._errors import (
     BodyTooLarge,
     HeaderTooLarge,
@@ -80,6 +80,7 @@ class _Parser:
         "_line_seen",
         "_trailers",
         "_error",
+        "_methods",
         "keep_alive",
     )
 
@@ -102,6 +103,7 @@ class _Parser:
         self._line_seen = False  # the start line's end is buffered (for max_start_line)
         self._trailers: Headers | None = None
         self._error: ParseError | None = None
+        self._methods: deque[str] | None = None  # ResponseParser: methods of awaited responses
         self.keep_alive = True
         """Whether the connection may carry another message after the last head parsed."""
 
@@ -230,15 +232,12 @@ class _Parser:
     def _read_head(self) -> Event | Signal:
         buf = self._buf
         pos = self._pos
-        if pos < len(buf) and buf[pos] < 0x21:
+        if pos >= len(buf):
+            return CLOSED if self._eof else NEED_DATA
+        if buf[pos] < 0x21:
             signal = self._leading_whitespace()
             if signal is not None:
                 return signal
-        return self._find_head()
-
-    def _find_head(self) -> Event | Signal:
-        buf = self._buf
-        pos = self._pos
         limit = self._limits.max_header_bytes
         if self._strict:
             end = buf.find(b"\r\n\r\n", self._scan, pos + limit)
@@ -253,11 +252,9 @@ class _Parser:
             head_end = m.start() + 1
             after = m.end()
         raw = buf[pos:head_end]
-        if type(raw) is not bytes:
-            raw = bytes(raw)
-        event = self._parse_head(raw, self._base + pos)
-        self._pos = after
-        self._scan = after
+        event = self._parse_head(raw if type(raw) is bytes else bytes(raw), self._base + pos)
+        self._pos = self._scan = after
+        self._skipped = self._line_seen = False
         return event
 
     def _leading_whitespace(self) -> Event | Signal | None:
@@ -352,8 +349,10 @@ class _Parser:
 
     def _start_body(self, content_length: int | None, chunked: bool) -> None:
         if chunked:
+            self._body_seen = 0
             self._step = self._read_chunk_size
         elif content_length is None:
+            self._body_seen = 0
             self._step = self._read_until_close
         elif content_length:
             self._remaining = content_length
@@ -362,11 +361,19 @@ class _Parser:
             self._step = self._end_message
 
     def _end_message(self) -> Event | Signal:
-        event = EndOfMessage(self._trailers)
+        # Once per message, so only what must change: the per-message flags are reset where
+        # they are set (_read_head, _start_body).
+        trailers = self._trailers
+        if trailers is None:
+            event = EndOfMessage()
+        else:
+            self._trailers = None
+            event = EndOfMessage(trailers)
         if self._pause:
             self._step = self._paused
         else:
-            self._new_message()
+            self._step = self._read_head
+            self._scan = self._pos
         return event
 
     def _incomplete_body(self, what: str) -> IncompleteMessage:
@@ -421,24 +428,35 @@ class _Parser:
     def _read_chunk_size(self) -> Event | Signal:
         buf = self._buf
         pos = self._pos
-        limit = self._limits.max_chunk_line
-        end = buf.find(b"\r\n", pos, pos + limit + 2)
+        end = buf.find(b"\r\n", pos, pos + self._limits.max_chunk_line + 2)
         if end < 0:
             return self._chunk_line_incomplete()
-        size = chunk_size(bytes(buf[pos:end]), self._base + pos)
-        self._pos = end + 2
+        line = buf[pos:end]
+        if 0 < end - pos < 16 and not line.translate(None, HEXDIGITS):
+            size = int(line, 16)  # the common case: a plain size, checked above
+        else:
+            size = chunk_size(bytes(line), self._base + pos, self._strict)
+        start = end + 2
         if size == 0:
-            self._scan = self._pos
+            self._pos = start
+            self._scan = start
             self._step = self._read_trailers
             return self._read_trailers()
         max_body = self._limits.max_body
         if max_body is not None and self._body_seen + size > max_body:
             raise BodyTooLarge(
                 f"chunked content over the limit of {max_body} bytes (Limits.max_body)",
-                bytes(buf[pos:end]),
+                bytes(line),
                 self._base + pos,
             )
         self._body_seen += size
+        stop = start + size
+        if len(buf) >= stop + 2 and buf[stop] == 0x0D and buf[stop + 1] == 0x0A:
+            # The whole chunk and its CRLF are here: one event, and on to the next size.
+            self._pos = stop + 2
+            data = buf[start:stop]
+            return Data(data if type(data) is bytes else bytes(data))
+        self._pos = start
         self._remaining = size
         self._step = self._read_chunk_data
         return self._read_chunk_data()
@@ -561,10 +579,13 @@ class RequestParser(_Parser):
 
     def _parse_head(self, raw: bytes, base: int) -> Event:
         head = parse_request_head(raw, base, self._strict, self._limits)
-        self.keep_alive = head.keep_alive
-        self._upgrading = head.upgrade is not None or head.method == "CONNECT"
-        self._pause = self._upgrading or not head.keep_alive
-        self._start_body(head.content_length, head.chunked)
+        self.keep_alive = keep_alive = head.keep_alive
+        self._upgrading = upgrading = head.upgrade is not None or head.method == "CONNECT"
+        self._pause = upgrading or not keep_alive
+        if head.content_length == 0:
+            self._step = self._end_message  # most requests: no content
+        else:
+            self._start_body(head.content_length, head.chunked)
         return head
 
 
@@ -578,17 +599,15 @@ class ResponseParser(_Parser):
     a 101, a tunnel, or a response after which the connection closes ends with ``PAUSED``.
     """
 
-    __slots__ = ("_methods",)
+    __slots__ = ()
 
     _start_error = InvalidStatusLine
-
-    def __init__(self, *, strict: bool = True, limits: Limits = DEFAULT_LIMITS) -> None:
-        super().__init__(strict=strict, limits=limits)
-        self._methods: deque[str] = deque()
 
     def expect(self, method: str) -> None:
         """Queue the method of a request sent on this connection, whose response comes after
         those of the requests queued before it."""
+        if self._methods is None:
+            self._methods = deque()
         self._methods.append(method)
 
     def _parse_head(self, raw: bytes, base: int) -> Event:

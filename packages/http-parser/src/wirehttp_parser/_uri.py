@@ -1,5 +1,7 @@
-"""URIs (RFC 3986) as HTTP.jl exposes them from URIs.jl: the :class:`URI` value, percent-encoding,
-query parameters, path splitting and reference resolution.
+"""URIs (RFC 3986) as HTTP.jl exposes them from URIs.jl: the :class:`URI` value, its strict
+parser, and what reads one (:func:`resource`, :func:`isvalid`, :func:`absuri`,
+:func:`queryparams`). Percent-encoding lives in ``._uriescape``, which this module builds on;
+paths and reference resolution live in ``._uriref``, which builds on this one.
 
 Design. A :class:`URI` keeps the exact string it was parsed from (``str(uri)`` gives it back) and
 its seven components, still percent-encoded, as ``str`` fields (``""`` when absent). Parsing is
@@ -11,6 +13,8 @@ fault in a :class:`URIError`.
 Parsing is strict: controls, spaces, a bad ``%`` escape, a second ``@``, a port that is not ASCII
 digits or is over 65535, and anything outside the grammar are errors, never silently dropped.
 Where RFC 3986 is looser than what HTTP needs, we take the stricter reading and say so below.
+In one place we are looser than RFC 3986: raw ``[`` and ``]`` in the query and the fragment,
+which browsers and curl send (see ``_FRAGMENT``).
 Non-ASCII text is accepted as an IRI (RFC 3987): a Unicode host is kept as given and
 :attr:`URI.ascii_host` gives its IDNA form; :func:`resource` percent-encodes the rest as UTF-8,
 so what goes on the wire is always ASCII (RFC 3987 §3.1).
@@ -24,27 +28,21 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, Protocol, TypeAlias, overload
 
 from ._errors import URIError
+from ._uriescape import _BAD_PCT, _ESCAPE, QueryLike, _bad_escape, _escape_run, _form_pairs
+from ._uriescape import escapeuri as escapeuri  # re-exported: ._messages imports it from here
 
 __all__ = [
     "URI",
-    "QueryLike",
     "HasTarget",
     "HasRequest",
-    "escapeuri",
-    "unescapeuri",
-    "escapepath",
     "queryparams",
     "queryparampairs",
-    "splitpath",
-    "normpath",
-    "joinpath",
-    "resolvereference",
     "absuri",
     "isvalid",
     "resource",
@@ -94,7 +92,12 @@ _USERINFO = f"{_UNRESERVED}{_SUB_DELIMS}:%{_IRI}"  # §3.2.1
 # non-ASCII name is written as Unicode and converted with IDNA, not percent-encoded).
 _REGNAME = f"{_UNRESERVED}{_IRI}"
 _PCHAR = f"{_UNRESERVED}{_SUB_DELIMS}:@%{_IRI}"  # §3.3
-_FRAGMENT = f"{_PCHAR}/?"  # §3.5
+# RFC 3986 §3.4-§3.5 keep "[" and "]" for IP literals, so a strict query or fragment has them
+# percent-encoded. But browsers send them raw (the WHATWG URL query and fragment
+# percent-encode sets leave them alone), so do curl and PHP-style forms ("?a[]=1"), and a
+# client following such a Location must not fail: we accept them in these two parts only.
+# They stay errors everywhere else (path, userinfo, a host outside an IP literal).
+_FRAGMENT = rf"{_PCHAR}/?\[\]"  # §3.5, plus "[" and "]"
 _QUERY = f"{_FRAGMENT}{_IPRIVATE}"  # §3.4
 
 # Possessive quantifiers (*+): a class that stopped matching never gives characters back, so
@@ -118,8 +121,6 @@ _URI_RE = re.compile(
 _SPLIT_RE = re.compile(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.S)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _PORT_RE = re.compile(r"[0-9]*")  # ASCII digits only: str.isdigit() would accept "٣"
-_BAD_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_PCT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # RFC 3986 §3.2.2 IPv4address: four dec-octets, no leading zeros.
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
@@ -156,8 +157,8 @@ def _check_chars(value: str, bad: re.Pattern[str], part: str, rule: str) -> None
         return
     i = m.start()
     if value[i] == "%":
-        msg = f"'%' at index {i} is not followed by two hex digits (RFC 3986 §2.1)"
-    elif value[i] == "@" and part == "userinfo":
+        raise _bad_escape(value, i, part)
+    if value[i] == "@" and part == "userinfo":
         msg = "more than one '@' in the authority; write '@' in the userinfo as %40"
     else:
         msg = f"character {value[i]!r} at index {i} is not allowed in the {part} ({rule})"
@@ -343,107 +344,6 @@ def _compose(scheme: str, userinfo: str, host: str, port: str, path: str, query:
     if flags & _FRAGMENT_SET:
         out += ("#", fragment)
     return "".join(out)
-
-
-# ---------------------------------------------------------------------------------------------
-# Percent-encoding
-
-QueryScalar: TypeAlias = str | bytes | bytearray | int | float
-QueryValue: TypeAlias = QueryScalar | Sequence[QueryScalar]
-QueryLike: TypeAlias = str | Mapping[str, QueryValue] | Iterable[tuple[str, QueryValue]]
-"""What ``URI(query=...)`` accepts: an encoded query string, or a mapping or sequence of pairs
-whose values may be lists (each item repeats the key); collections are encoded by
-:func:`escapeuri`."""
-
-
-def _table(safe: str) -> tuple[str, ...]:
-    return tuple(chr(b) if chr(b) in safe else f"%{b:02X}" for b in range(256))
-
-
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-# HTTP.jl (from RFC 1738) also escapes "~", which RFC 3986 §2.3 calls unreserved: keep its output.
-_ESCAPE = _table(_ALNUM + "-._")
-_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9\-._]+")
-_ESCAPE_PATH = _table(_ALNUM + "-._~!$&'()*+,;=:@/")  # RFC 3986 §3.3 pchar and "/", not "%"
-_UNSAFE_PATH_RUN = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/]+")
-
-
-def _escape_run(text: str, table: tuple[str, ...], part: str) -> str:
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise URIError("cannot percent-encode a lone surrogate", part=part, value=text) from exc
-    return "".join([table[b] for b in data])
-
-
-_SCALARS = (str, bytes, bytearray, int, float)
-
-
-def _escape_scalar(x: QueryScalar) -> str:
-    if isinstance(x, str):
-        if _UNSAFE_RUN.search(x) is None:
-            return x
-        return _UNSAFE_RUN.sub(lambda m: _escape_run(m.group(), _ESCAPE, "query"), x)
-    if isinstance(x, (bytes, bytearray)):
-        return "".join([_ESCAPE[b] for b in x])
-    if isinstance(x, bool):  # before int: as HTTP.jl (and httpx) write them
-        return "true" if x else "false"
-    if isinstance(x, (int, float)):
-        return _escape_scalar(str(x))
-    raise TypeError(f"cannot percent-encode a {type(x).__name__}: {x!r}")
-
-
-def escapeuri(x: QueryScalar | Mapping[str, QueryValue] | Iterable[tuple[str, QueryValue]]) -> str:
-    """Percent-encode ``x`` (HTTP.jl's ``escapeuri``).
-
-    A ``str`` (as UTF-8), ``bytes``, ``int`` or ``float``: every byte except ``A-Z a-z 0-9 - . _``
-    becomes ``%XX`` (so ``~`` → ``%7E``, space → ``%20``). A mapping or an iterable of
-    ``(key, value)`` pairs gives ``k=v&k=v`` with keys and values escaped; a list value repeats
-    its key. Booleans are written ``true``/``false``.
-    """
-    if isinstance(x, _SCALARS):
-        return _escape_scalar(x)
-    items = x.items() if isinstance(x, Mapping) else x
-    out: list[str] = []
-    for item in items:
-        if not isinstance(item, tuple) or len(item) != 2:
-            raise TypeError(f"a query item must be a (key, value) pair, got {item!r}")
-        key, value = item
-        k = _escape_scalar(key)
-        if isinstance(value, _SCALARS):
-            out.append(f"{k}={_escape_scalar(value)}")
-        else:
-            out.extend(f"{k}={_escape_scalar(v)}" for v in value)
-    return "&".join(out)
-
-
-def _unescape(text: str, part: str) -> str:
-    if "%" not in text:
-        return text
-    _check_chars(text, _BAD_PCT, part, "RFC 3986 §2.1")
-    try:
-        return _PCT_RUN.sub(lambda m: bytes.fromhex(m.group().replace("%", "")).decode(), text)
-    except UnicodeDecodeError as exc:
-        raise URIError(f"percent-encoded bytes are not UTF-8: {exc.reason}", part=part,
-                       value=text) from exc
-
-
-def unescapeuri(text: str) -> str:
-    """Percent-decode ``text``: each run of ``%XX`` escapes is decoded as UTF-8.
-
-    A ``%`` not followed by two hex digits, or escapes that are not UTF-8, raise
-    :class:`URIError`. ``unescapeuri(escapeuri(s)) == s`` for every string ``s``.
-    """
-    return _unescape(text, "uri")
-
-
-def escapepath(path: str) -> str:
-    """Percent-encode a path given as plain text, keeping ``/`` and the other characters RFC 3986
-    §3.3 allows in a segment (unreserved, sub-delims, ``:``, ``@``). ``%`` is escaped, so the
-    result decodes back to ``path`` with :func:`unescapeuri`."""
-    if _UNSAFE_PATH_RUN.search(path) is None:
-        return path
-    return _UNSAFE_PATH_RUN.sub(lambda m: _escape_run(m.group(), _ESCAPE_PATH, "path"), path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -658,151 +558,7 @@ def _as_uri(x: URI | str) -> URI:
 
 
 # ---------------------------------------------------------------------------------------------
-# Paths and references
-
-
-def splitpath(path_or_uri: URI | str, rstrip_empty_segment: bool = True) -> list[str]:
-    """The ``/``-separated segments of a path (RFC 3986 §3.3), still percent-encoded.
-
-    A ``str`` is a path: anything from its first ``?`` or ``#`` is ignored. The empty segment
-    before a leading ``/`` is dropped, and so is a trailing empty one (a trailing ``/``) unless
-    ``rstrip_empty_segment=False``; empty segments inside (``a//b``) are kept.
-    """
-    if isinstance(path_or_uri, URI):
-        path = path_or_uri.path
-    else:
-        path = path_or_uri
-        for stop in "?#":
-            path = path.partition(stop)[0]
-    if not path:
-        return []
-    segments = (path[1:] if path[0] == "/" else path).split("/")
-    if rstrip_empty_segment and segments[-1] == "":
-        segments.pop()
-    return segments
-
-
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 §5.2.4, segment by segment instead of copying buffers (linear time).
-
-    Rules A and D only apply at the start, while the input does not begin with "/"; after that
-    every step sees "/segment": "." is rule B, ".." rule C (drop the last output segment with its
-    "/"), anything else rule E. A final "." or ".." leaves a trailing "/".
-    """
-    if "." not in path:
-        return path
-    i = 0
-    while True:  # rule A
-        if path.startswith("../", i):
-            i += 3
-        elif path.startswith("./", i):
-            i += 2
-        else:
-            break
-    if i:
-        path = path[i:]
-    if path == "." or path == "..":  # rule D
-        return ""
-    out: list[str] = []  # output segments, each with its leading "/" (but a rootless first)
-    if path[:1] == "/":
-        segments = path[1:].split("/")
-    else:
-        first, slash, tail = path.partition("/")
-        out.append(first)
-        if not slash:
-            return first
-        segments = tail.split("/")
-    for segment in segments[:-1]:
-        if segment == "..":
-            if out:
-                out.pop()
-        elif segment != ".":
-            out.append("/" + segment)
-    last = segments[-1]
-    if last == ".." and out:
-        out.pop()
-    out.append("/" if last in (".", "..") else "/" + last)
-    return "".join(out)
-
-
-@overload
-def normpath(path_or_uri: str) -> str: ...
-@overload
-def normpath(path_or_uri: URI) -> URI: ...
-def normpath(path_or_uri: URI | str) -> URI | str:
-    """Remove ``.`` and ``..`` segments (RFC 3986 §5.2.4) from a path, or from a URI's path."""
-    if isinstance(path_or_uri, str):
-        return _remove_dot_segments(path_or_uri)
-    u = path_or_uri
-    path = _safe_path(_remove_dot_segments(u.path), u._flags, u.scheme)
-    return _new(u.scheme, u.userinfo, u.host, u.port, path, u.query, u.fragment, u._flags)
-
-
-def _safe_path(path: str, flags: int, scheme: str) -> str:
-    # Removing dots can turn "/.//x" into "//x", which would read back as an authority, or
-    # "./a:b" into "a:b", which would read back as a scheme (RFC 3986 §4.2): keep "/." or "./"
-    # in front, as the WHATWG URL serializer does (RFC 3986 §5.2 leaves this open).
-    if flags & _AUTHORITY:
-        return path
-    if path.startswith("//"):
-        return "/." + path
-    if not scheme and ":" in path.partition("/")[0]:
-        return "./" + path
-    return path
-
-
-def joinpath(uri: URI | str, *parts: str) -> URI:
-    """``uri`` with ``parts`` appended to its path, then normalised (RFC 3986 §5.2.4).
-
-    A part starting with ``/`` replaces the path so far; others are joined with ``/``. Parts must
-    be percent-encoded already (see :func:`escapepath`). A result that starts with ``//`` would
-    read as an authority and raises :class:`URIError`.
-    """
-    u = _as_uri(uri)
-    path = u.path
-    for part in parts:
-        if part.startswith("/"):
-            path = part
-        elif not path or path.endswith("/"):
-            path += part
-        else:
-            path = f"{path}/{part}"
-    if u._flags & _AUTHORITY and not path.startswith("/"):
-        path = "/" + path
-    path = _remove_dot_segments(path)
-    if path.startswith("//"):
-        raise URIError("joining gives a path starting with '//', which reads as an authority",
-                       part="path", value=path)
-    return URI(u, path=path)
-
-
-def resolvereference(base: URI | str, ref: URI | str) -> URI:
-    """Resolve the reference ``ref`` against ``base`` (RFC 3986 §5.2.2), as a browser or a
-    client following ``Location`` does. The fragment of ``base`` is ignored (§5.1)."""
-    b, r = _as_uri(base), _as_uri(ref)
-    rf = r._flags
-    if r.scheme or rf & _AUTHORITY:
-        src = r
-        path = _remove_dot_segments(r.path)
-        query, qflag = r.query, rf & _QUERY_SET
-    else:
-        src = b
-        if not r.path:
-            path = b.path
-            query, qflag = (r.query, rf & _QUERY_SET) if rf & _QUERY_SET else (
-                b.query, b._flags & _QUERY_SET)
-        else:
-            if r.path.startswith("/"):
-                path = _remove_dot_segments(r.path)
-            elif b._flags & _AUTHORITY and not b.path:  # §5.2.3 merge
-                path = _remove_dot_segments("/" + r.path)
-            else:
-                path = _remove_dot_segments(b.path[: b.path.rfind("/") + 1] + r.path)
-            query, qflag = r.query, rf & _QUERY_SET
-    flags = (src._flags & (_AUTHORITY | _USERINFO_SET | _BRACKETS)) | qflag | (rf & _FRAGMENT_SET)
-    scheme = r.scheme or b.scheme
-    return _new(scheme, src.userinfo, src.host, src.port, _safe_path(path, flags, scheme), query,
-                r.fragment, flags)
+# What reads a URI: the request target, validity, absolute form
 
 
 def absuri(uri: URI | str, context: URI | str) -> URI:
@@ -874,7 +630,9 @@ def resource(uri: URI | str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Query parameters
+# Query parameters. Decoding the query text is ``._uriescape``'s; choosing the query lives here
+# because it parses URI strings, and ``._uriescape`` cannot import this module (a URI encodes
+# ``query=`` pairs with its escapeuri).
 
 
 class HasTarget(Protocol):
@@ -913,18 +671,6 @@ def _query_of(x: URI | str | HasTarget | HasRequest) -> str | None:
     return query
 
 
-def _pairs(query: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in query.split("&"):
-        if item:
-            key, _, value = item.partition("=")
-            # "+" is a space in application/x-www-form-urlencoded (WHATWG URL §5.1); replace it
-            # before decoding so that "%2B" stays "+".
-            pairs.append((_unescape(key.replace("+", " "), "query"),
-                          _unescape(value.replace("+", " "), "query")))
-    return pairs
-
-
 @overload
 def queryparampairs(x: URI | str | HasTarget) -> list[tuple[str, str]]: ...
 @overload
@@ -939,7 +685,7 @@ def queryparampairs(x: URI | str | HasTarget | HasRequest) -> list[tuple[str, st
     further ``=``.
     """
     query = _query_of(x)
-    return None if query is None else _pairs(query)
+    return None if query is None else _form_pairs(query)
 
 
 @overload
@@ -965,8 +711,8 @@ def queryparams(
     if query is None:
         return None
     if not multi:
-        return dict(_pairs(query))
+        return dict(_form_pairs(query))
     out: dict[str, list[str]] = {}
-    for key, value in _pairs(query):
+    for key, value in _form_pairs(query):
         out.setdefault(key, []).append(value)
     return out
