@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 from ._errors import ProtocolError
-from ._headers import check_field_value, is_token
+from ._headers import Headers, check_field_value, is_token
 from ._status import statustext
 from ._version import HTTP_1_1, HTTPVersion
 
@@ -31,6 +31,8 @@ _BAD_TARGET = re.compile(r"[\x00-\x20\x7f-\U0010ffff]")
 # RFC 9112 §4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
 _BAD_REASON = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"})
+
 # Fields that may not be sent as trailers (RFC 9110 §6.5.1): framing, routing, auth, control.
 _FORBIDDEN_TRAILERS = frozenset(
     {
@@ -47,6 +49,10 @@ def encode_headers(headers: Iterable[tuple[str, str]]) -> bytes:
     """Field lines for ``headers`` plus the blank line that ends a head. Empty values are
     skipped (curl convention); names must be tokens and values may hold no CR/LF/NUL or other
     control character — :class:`ProtocolError` otherwise (RFC 9110 §5.1, §5.5)."""
+    if isinstance(headers, Headers):
+        # Every field in a Headers was validated when it was added (or parsed): skip the
+        # per-field checks on this hot path.
+        return "".join([f"{n}: {v}\r\n" for n, v in headers._items if v] + ["\r\n"]).encode("utf-8")
     parts: list[str] = []
     for name, value in headers:
         if not value:
@@ -66,7 +72,7 @@ def encode_request_head(
     version: HTTPVersion = HTTP_1_1,
 ) -> bytes:
     """``method SP request-target SP HTTP-version CRLF`` then the fields (RFC 9112 §3)."""
-    if not is_token(method):
+    if method not in _METHODS and not is_token(method):
         raise ProtocolError(f"invalid method {method!r}: not an RFC 9110 token")
     if not target or _BAD_TARGET.search(target) is not None:
         raise ProtocolError(
