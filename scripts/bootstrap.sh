@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up shared by the demo and the checks, for a fresh Debian machine with Python 3.11+:
-# installs what is missing (uv; a C compiler for the llhttp oracle's source build), then syncs
+# installs what is missing (uv; a C compiler for the llhttp oracle's source build; the test
+# peers curl, nginx, tinyproxy and wrk), then syncs
 # the workspace environment from uv.lock. Idempotent: a second run only verifies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,12 @@ export UV_PYTHON_DOWNLOADS=never
 
 need_apt=()
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
+# Real peers the client and server tests and benchmarks run against on 127.0.0.1
+# (shared/reference/peers-and-corpora.md §8); Debian does not start their services.
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
+command -v tinyproxy >/dev/null 2>&1 || need_apt+=(tinyproxy)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if ((${#need_apt[@]})); then
     echo "bootstrap: installing ${need_apt[*]} with apt-get"

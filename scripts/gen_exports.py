@@ -23,7 +23,7 @@ PACKAGES = ["parser", "client", "server", "websockets", "cookies", "forms"]
 
 
 def _head(path: Path) -> str:
-    text = path.read_text(encoding="utf-8") if path.exists() else '"""TODO docstring."""\n\n'
+    text = path.read_text(encoding="utf-8")
     return text.split(MARKER, 1)[0].rstrip("\n") + "\n\n"
 
 

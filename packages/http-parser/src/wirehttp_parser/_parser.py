@@ -19,6 +19,7 @@ Framing follows RFC 9112 §6.3 in order; see :mod:`._head` for the head rules an
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections import deque
 from typing import TYPE_CHECKING, Final
 
@@ -60,7 +61,7 @@ _LENIENT_HEAD_END = re.compile(rb"\n\r?\n")
 _COMPACT: Final = 65536
 
 
-class _Parser:
+class _Parser(ABC):
     """The state machine both parsers share. Subclasses provide ``_parse_head``."""
 
     __slots__ = (
@@ -226,8 +227,9 @@ class _Parser:
         self._trailers = None
         self._body_seen = 0
 
+    @abstractmethod
     def _parse_head(self, raw: bytes, base: int) -> Event:
-        raise NotImplementedError
+        """Parse one head (start line to the last field line's CRLF) at stream ``base``."""
 
     def _read_head(self) -> Event | Signal:
         buf = self._buf
