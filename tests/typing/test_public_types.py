@@ -52,3 +52,24 @@ def test_error_attributes() -> None:
     assert err.status == 400 and err.code == "INVALID_HEADER_FIELD"
     assert HTTP.HeaderTooLarge("big").status == 431
     assert str(HTTP.InvalidChunk("bad size", b"zz", 40)) == "bad size: b'zz' at offset 40"
+
+
+def test_parser_and_uri_types() -> None:
+    parser = HTTP.RequestParser()
+    parser.feed(b"GET /a?x=1 HTTP/1.1\r\nHost: h\r\n\r\n")
+    event = parser.next_event()
+    assert isinstance(event, HTTP.RequestHead)
+    assert_type(event.method, str)
+    assert_type(event.headers, HTTP.Headers)
+    assert_type(event.content_length, int | None)
+    assert_type(parser.events(), list[HTTP.Event])
+    uri = HTTP.URI("http://h/a?x=1")
+    assert_type(uri.host, str)
+    assert_type(HTTP.queryparams(uri), dict[str, str])
+    assert_type(HTTP.queryparams(HTTP.Response(200)), dict[str, str] | None)
+    assert_type(HTTP.resolvereference(uri, "../b"), HTTP.URI)
+    assert_type(HTTP.splitpath("/a/b"), list[str])
+    assert_type(HTTP.escapeuri("a b"), str)
+    assert_type(HTTP.sniff(b"x"), str)
+    assert_type(HTTP.isjson(b"{}"), tuple[bool, int])
+    assert_type(HTTP.decode(b"", "identity"), bytes)
