@@ -14,19 +14,20 @@ RFC 9112 errata 7633 and llhttp reject a bare LF inside chunked framing.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from ._errors import InvalidChunk
 
 __all__: list[str] = []
 
-HEXDIGITS = b"0123456789abcdefABCDEF"
+HEXDIGITS: Final = b"0123456789abcdefABCDEF"
 # 16 hex digits hold 64 bits; we take sizes up to 2**63 - 1, what every peer can represent
 # (HTTP.jl 2.x and llhttp reject overflow too).
-_MAX_SIZE = 2**63 - 1
-_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_MAX_SIZE: Final = 2**63 - 1
+_TOKEN: Final = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # quoted-string (RFC 9110 §5.6.4): qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text.
-_QUOTED = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'
-_EXTENSIONS = re.compile(
+_QUOTED: Final = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'
+_EXTENSIONS: Final = re.compile(
     rb"(?:[ \t]*;[ \t]*" + _TOKEN + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN + rb"|" + _QUOTED + rb"))?)*"
 )
 

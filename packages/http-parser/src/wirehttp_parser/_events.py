@@ -18,7 +18,7 @@ so a caller never re-parses ``Content-Length``, ``Transfer-Encoding`` or ``Conne
 from __future__ import annotations
 
 import enum
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, final
 
 from ._headers import Headers
 from ._version import HTTPVersion
@@ -36,6 +36,19 @@ __all__ = [
 ]
 
 
+# mypyc: a native class's __slots__ cannot be read through the class object, so the field
+# names used by __eq__/__repr__ are module constants.
+_REQUESTHEAD_FIELDS: Final = (
+    "method", "target", "version", "headers", "content_length", "chunked", "keep_alive",
+    "upgrade", "expect_continue",
+)
+_RESPONSEHEAD_FIELDS: Final = (
+    "status", "reason", "version", "headers", "content_length", "chunked", "keep_alive",
+    "upgrade",
+)
+
+
+@final
 class RequestHead:
     """The request line and header fields of a request, and how its body is framed.
 
@@ -107,15 +120,16 @@ class RequestHead:
     def __eq__(self, other: object) -> bool:
         if type(other) is not RequestHead:
             return NotImplemented
-        return all(getattr(self, s) == getattr(other, s) for s in RequestHead.__slots__)
+        return all(getattr(self, s) == getattr(other, s) for s in _REQUESTHEAD_FIELDS)
 
     __hash__ = None  # type: ignore[assignment]  # holds mutable Headers
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{s}={getattr(self, s)!r}" for s in RequestHead.__slots__)
+        fields = ", ".join(f"{s}={getattr(self, s)!r}" for s in _REQUESTHEAD_FIELDS)
         return f"RequestHead({fields})"
 
 
+@final
 class ResponseHead:
     """The status line and header fields of a response, and how its body is framed.
 
@@ -187,15 +201,16 @@ class ResponseHead:
     def __eq__(self, other: object) -> bool:
         if type(other) is not ResponseHead:
             return NotImplemented
-        return all(getattr(self, s) == getattr(other, s) for s in ResponseHead.__slots__)
+        return all(getattr(self, s) == getattr(other, s) for s in _RESPONSEHEAD_FIELDS)
 
     __hash__ = None  # type: ignore[assignment]  # holds mutable Headers
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{s}={getattr(self, s)!r}" for s in ResponseHead.__slots__)
+        fields = ", ".join(f"{s}={getattr(self, s)!r}" for s in _RESPONSEHEAD_FIELDS)
         return f"ResponseHead({fields})"
 
 
+@final
 class Data:
     """A piece of a message's content, with any chunked coding removed. How the content is cut
     into Data events depends on how the bytes arrived; only their concatenation is meaningful."""
@@ -221,6 +236,7 @@ class Data:
         return f"Data({shown!r}{more})"
 
 
+@final
 class EndOfMessage:
     """The message is complete. ``trailers`` holds the trailer fields of a chunked body
     (RFC 9112 §7.1.2), empty otherwise; they are kept apart from the head's fields because a

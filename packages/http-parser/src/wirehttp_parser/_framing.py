@@ -11,7 +11,7 @@ hot path keeps no line offsets).
 from __future__ import annotations
 
 import re
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from ._errors import (
     BodyTooLarge,
@@ -32,18 +32,20 @@ Pair: TypeAlias = tuple[str, str]
 
 # RFC 3986 §3.2.2 uri-host (IP-literal, IPv4address or reg-name): the Host field value is
 # uri-host [":" port] (RFC 9110 §7.2), or empty.
-HOST = (
+HOST: Final = (
     r"(?:\[[0-9A-Za-z:.\-_~!$&'()*+,;=%]+\]"
     r"|[0-9A-Za-z\-_~%!$&'()*+,;=][0-9A-Za-z\-._~%!$&'()*+,;=]*)"
 )
-_HOST_FIELD = re.compile(rf"(?:{HOST})?(?::[0-9]*)?")
+_HOST_FIELD: Final = re.compile(rf"(?:{HOST})?(?::[0-9]*)?")
 
 # Transfer codings we recognise (RFC 9112 §7, the IANA registry). The parser removes only
 # ``chunked``; the others are left on the content for the caller, as the field says.
-_KNOWN_CODINGS = frozenset({"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"})
+_KNOWN_CODINGS: Final = frozenset(
+    {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"}
+)
 
-_JUST_CHUNKED = frozenset({"chunked", "Chunked", "CHUNKED"})
-_MAX_CONTENT_LENGTH_DIGITS = 19  # ≤ 2**63 - 1, what every peer can represent
+_JUST_CHUNKED: Final = frozenset({"chunked", "Chunked", "CHUNKED"})
+_MAX_CONTENT_LENGTH_DIGITS: Final = 19  # ≤ 2**63 - 1, what every peer can represent
 
 
 def _field_error(
@@ -85,10 +87,10 @@ def _tokens(values: list[str]) -> list[str]:
 # Connection option flags (close, keep-alive, upgrade) by field value; a handful of values
 # ("keep-alive", "close", "Upgrade", …) make up nearly all traffic. Bounded, like the field-name
 # cache of _head: a peer inventing values gets the uncached path, never unbounded memory.
-_CONNECTION: dict[str, tuple[bool, bool, bool]] = {}
+_CONNECTION: Final[dict[str, tuple[bool, bool, bool]]] = {}
 # Host values already found valid; bounded likewise.
-_VALID_HOSTS: set[str] = set()
-_CACHE_MAX = 1024
+_VALID_HOSTS: Final[set[str]] = set()
+_CACHE_MAX: Final = 1024
 
 
 def _connection(values: list[str]) -> tuple[bool, bool, bool]:

@@ -22,7 +22,7 @@ which each ASCII byte is one character), never on decoded text beyond ASCII.
 from __future__ import annotations
 
 import re
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from ._errors import (
     HeaderTooLarge,
@@ -45,35 +45,35 @@ Pair: TypeAlias = tuple[str, str]
 Line: TypeAlias = tuple[bytes, int]  # a line without its line ending, and its stream offset
 
 # RFC 9110 §5.6.2: tchar. Field names and methods are tokens.
-_TCHARS = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TCHARS: Final = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Bytes that may appear in a field line besides its CRLF: HTAB, SP, VCHAR, obs-text
 # (RFC 9110 §5.5). Deleting them leaves only the control bytes, CR and LF included.
-_LINE_BYTES = bytes([0x09, *range(0x20, 0x7F), *range(0x80, 0x100)])
-_NUL = b"\x00"  # never in a value, even in lenient mode (RFC 9110 §5.5)
+_LINE_BYTES: Final = bytes([0x09, *range(0x20, 0x7F), *range(0x80, 0x100)])
+_NUL: Final = b"\x00"  # never in a value, even in lenient mode (RFC 9110 §5.5)
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_METHODS = frozenset(
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_METHODS: Final = frozenset(
     {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 )
-_STATUS_LINE = re.compile(r"(HTTP/[0-9]\.[0-9]) ([1-5][0-9][0-9]) (.*)")
-_VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
-_VERSIONS = {"HTTP/1.1": HTTP_1_1, "HTTP/1.0": HTTP_1_0}
+_STATUS_LINE: Final = re.compile(r"(HTTP/[0-9]\.[0-9]) ([1-5][0-9][0-9]) (.*)")
+_VERSION: Final = re.compile(rb"HTTP/([0-9])\.([0-9])")
+_VERSIONS: Final = {"HTTP/1.1": HTTP_1_1, "HTTP/1.0": HTTP_1_0}
 
 # CONNECT's authority-form: uri-host ":" port (RFC 9112 §3.2.3).
-_AUTHORITY_FORM = re.compile(rf"{HOST}:[0-9]{{1,5}}")
+_AUTHORITY_FORM: Final = re.compile(rf"{HOST}:[0-9]{{1,5}}")
 # RFC 3986 §4.3 absolute-URI: scheme ":" hier-part; the characters were checked already.
-_ABSOLUTE_FORM = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*:.*")
+_ABSOLUTE_FORM: Final = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*:.*")
 
 # The fields that frame a message or steer the connection; everything else is opaque here.
-_SPECIAL = frozenset(
+_SPECIAL: Final = frozenset(
     {"content-length", "transfer-encoding", "host", "connection", "upgrade", "expect"}
 )
 # Field names the slow path has validated, mapped to their lower-case form when that is in
 # _SPECIAL and to "" otherwise. Real traffic repeats a few dozen names, so after the first
 # message the fast path only looks names up. Bounded: a peer inventing names gets the slow
 # path, never unbounded memory.
-_NAME_KIND: dict[str, str] = {}
-_NAME_CACHE_MAX = 2048
+_NAME_KIND: Final[dict[str, str]] = {}
+_NAME_CACHE_MAX: Final = 2048
 
 # -- the two entry points --------------------------------------------------------------------
 
@@ -160,17 +160,19 @@ def _fast_head(raw: bytes, limits: Limits) -> tuple[str, list[Pair], list[Pair]]
         return None
     pairs: list[Pair] = []
     specials: list[Pair] = []
-    kind_of = _NAME_KIND.get
-    append = pairs.append
+    # Method calls on typed locals, not bound-method aliases: CPython 3.11 specialises
+    # list.append and dict.get at the call site, and mypyc compiles them to direct C calls
+    # (an alias would be a generic Python call there).
+    kinds = _NAME_KIND
     for line in lines[1:-1]:
         name, colon, value = line.partition(":")
-        kind = kind_of(name)
+        kind = kinds.get(name)
         if kind is None or not colon:
             return None
         # OWS around the value is not part of it (RFC 9112 §5.1); only SP and HTAB, never
         # the other characters str.strip() would take.
         value = value.strip(" \t")
-        append((name, value))
+        pairs.append((name, value))
         if kind:
             specials.append((kind, value))
     return lines[0], pairs, specials
@@ -368,8 +370,8 @@ def _slow_request_head(raw: bytes, base: int, strict: bool, limits: Limits) -> R
     return request_head(method, target, version, pairs, specials, raw, base, strict, limits)
 
 
-_VCHARS = bytes(range(0x21, 0x7F))
-_VCHARS_OBS = bytes([*range(0x21, 0x7F), *range(0x80, 0x100)])
+_VCHARS: Final = bytes(range(0x21, 0x7F))
+_VCHARS_OBS: Final = bytes([*range(0x21, 0x7F), *range(0x80, 0x100)])
 
 
 def _target_problem(method: str, target: str, strict: bool) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Protocol, TypeAlias, overload
+from typing import Final, Protocol, TypeAlias, overload
 
 from ._errors import ProtocolError
 from ._strings import tocameldash
@@ -39,14 +39,14 @@ __all__ = [
 ]
 
 # RFC 9110 §5.6.2: token = 1*tchar
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # RFC 9110 §5.5: field-value = *field-content; field-vchar = VCHAR / obs-text, with SP and HTAB
 # inside. CR, LF and NUL MUST NOT appear (§5.5); the other controls are not field-vchar either.
 # Characters above U+00FF are allowed here because values are str and are written as UTF-8.
-_BAD_VALUE_CHAR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_BAD_VALUE_CHAR: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 # Values masked by repr(): they hold credentials (HTTP.jl's show masks the same four).
-_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+_SECRET: Final = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 
 Pair: TypeAlias = tuple[str, str]
 HeadersLike: TypeAlias = "Headers | Mapping[str, str] | Iterable[tuple[str, str]]"
@@ -104,7 +104,8 @@ class Headers:
             self._items = [_check_pair(k, v) for k, v in items.items()]
         else:
             pairs: list[Pair] = []
-            for item in items:
+            untrusted: Iterable[object] = items  # mypyc: no per-item tuple[str, str] check
+            for item in untrusted:
                 if not isinstance(item, (tuple, list)) or len(item) != 2:
                     raise ProtocolError(
                         f"a header must be passed as a (name, value) pair, got {item!r}"
@@ -115,7 +116,9 @@ class Headers:
     @classmethod
     def _trusted(cls, items: list[Pair]) -> Headers:
         """Wrap pairs that the parser already validated; no copy, no checks (hot path)."""
-        self = cls.__new__(cls)
+        # mypyc: cls.__new__(cls) crashes the compiler (KeyError '__new__'); Headers() with no
+        # items is a cheap native call, and its empty list is replaced at once.
+        self = Headers()
         self._items = items
         return self
 

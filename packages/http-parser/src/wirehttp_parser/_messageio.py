@@ -10,7 +10,7 @@ from ._body import body_chunks
 from ._errors import IncompleteMessage, ParseError, ProtocolError
 from ._events import NEED_DATA, RequestHead, ResponseHead
 from ._limits import DEFAULT_LIMITS, Limits
-from ._messages import Message, Request, Response, _url_from_target
+from ._messages import Message, Request, Response
 from ._parser import RequestParser, ResponseParser
 from ._predicates import ischunked
 from ._writer import encode_chunk, encode_last_chunk, encode_request_head, encode_response_head
@@ -90,7 +90,7 @@ def readheaders(io_: LineReadable, m: Message, *, strict: bool = True, limits: L
             continue
         if isinstance(event, RequestHead) and isinstance(m, Request):
             m.method, m.target, m.version, m.headers = event.method, event.target, event.version, event.headers
-            m.url = _url_from_target(event.target)
+            m._url = None  # worked out from the new target on first use
             return
         if isinstance(event, ResponseHead) and isinstance(m, Response):
             m.status, m.reason, m.version, m.headers = event.status, event.reason, event.version, event.headers

@@ -158,14 +158,14 @@ class Request(Message):
     that led to this request; ``context`` holds typed per-request values.
     """
 
-    __slots__ = ("method", "target", "url", "_response", "parent", "context", "__weakref__")
+    __slots__ = ("method", "target", "_url", "_response", "parent", "_context", "__weakref__")
 
     method: str
     target: str
-    url: URI
+    _url: URI | None
     _response: Callable[[], Response | None]
     parent: Response | None
-    context: Context
+    _context: Context | None
 
     def __init__(
         self,
@@ -186,13 +186,10 @@ class Request(Message):
         self.body = _normalise_body(body)
         self.trailers = Headers()
         self.version = version if isinstance(version, HTTPVersion) else HTTPVersion.parse(version)
-        if url is None:
-            self.url = _url_from_target(self.target)
-        else:
-            self.url = url if isinstance(url, URI) else URI(url)
+        self._url = None if url is None else url if isinstance(url, URI) else URI(url)
         self.response = response
         self.parent = parent
-        self.context = context if context is not None else Context()
+        self._context = context
 
     @classmethod
     def _from_head(cls, head: RequestHead) -> Request:
@@ -203,11 +200,38 @@ class Request(Message):
         self.body = nobody
         self.trailers = Headers()
         self.version = head.version
-        self.url = _url_from_target(head.target)
+        self._url = None
         self._response = _NO_RESPONSE
         self.parent = None
-        self.context = Context()
+        self._context = None
         return self
+
+    # url and context are made on first use: a server answers most requests without either,
+    # and parsing the target into a URI was a fifth of its per-request time.
+    @property
+    def url(self) -> URI:
+        """The URI this request is for: what the target says (RFC 9112 §3.2) unless set —
+        the client sets the full URL."""
+        u = self._url
+        if u is None:
+            u = self._url = _url_from_target(self.target)
+        return u
+
+    @url.setter
+    def url(self, value: URI) -> None:
+        self._url = value
+
+    @property
+    def context(self) -> Context:
+        """Typed per-request values (HTTP.jl's ``req.context``)."""
+        c = self._context
+        if c is None:
+            c = self._context = Context()
+        return c
+
+    @context.setter
+    def context(self, value: Context) -> None:
+        self._context = value
 
     @property
     def response(self) -> Response | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections import deque
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final, final
 
 from ._chunked import HEXDIGITS, chunk_size
 from ._errors import (
@@ -54,9 +54,9 @@ if TYPE_CHECKING:
 __all__ = ["RequestParser", "ResponseParser"]
 
 # An LF not preceded by CR: the end of a line in lenient mode, an error in strict mode.
-_BARE_LF = re.compile(rb"(?<!\r)\n")
+_BARE_LF: Final = re.compile(rb"(?<!\r)\n")
 # The end of a head in lenient mode, where a line may end in LF alone (RFC 9112 §2.2).
-_LENIENT_HEAD_END = re.compile(rb"\n\r?\n")
+_LENIENT_HEAD_END: Final = re.compile(rb"\n\r?\n")
 # Compact the buffer once this many consumed bytes sit before the unconsumed ones.
 _COMPACT: Final = 65536
 
@@ -85,7 +85,7 @@ class _Parser(ABC):
         "keep_alive",
     )
 
-    _start_error: type[ParseError] = InvalidRequestLine
+    _start_error: ClassVar[type[ParseError]] = InvalidRequestLine
 
     def __init__(self, *, strict: bool = True, limits: Limits = DEFAULT_LIMITS) -> None:
         self._strict = strict
@@ -430,7 +430,8 @@ class _Parser(ABC):
     def _read_chunk_size(self) -> Event | Signal:
         buf = self._buf
         pos = self._pos
-        end = buf.find(b"\r\n", pos, pos + self._limits.max_chunk_line + 2)
+        max_line = self._limits.max_chunk_line
+        end = buf.find(b"\r\n", pos, pos + max_line + 2)
         if end < 0:
             return self._chunk_line_incomplete()
         line = buf[pos:end]
@@ -445,23 +446,63 @@ class _Parser(ABC):
             self._step = self._read_trailers
             return self._read_trailers()
         max_body = self._limits.max_body
-        if max_body is not None and self._body_seen + size > max_body:
+        seen = self._body_seen + size
+        if max_body is not None and seen > max_body:
             raise BodyTooLarge(
                 f"chunked content over the limit of {max_body} bytes (Limits.max_body)",
                 bytes(line),
                 self._base + pos,
             )
-        self._body_seen += size
+        self._body_seen = seen
         stop = start + size
-        if len(buf) >= stop + 2 and buf[stop] == 0x0D and buf[stop + 1] == 0x0A:
-            # The whole chunk and its CRLF are here: one event, and on to the next size.
-            self._pos = stop + 2
-            data = buf[start:stop]
-            return Data(data if type(data) is bytes else bytes(data))
-        self._pos = start
-        self._remaining = size
-        self._step = self._read_chunk_data
-        return self._read_chunk_data()
+        n = len(buf)
+        if n < stop + 2 or buf[stop] != 0x0D or buf[stop + 1] != 0x0A:
+            self._pos = start
+            self._remaining = size
+            self._step = self._read_chunk_data
+            return self._read_chunk_data()
+        # The whole chunk and its CRLF are here. The chunks after it that are buffered whole
+        # go into the same Data event (how content is cut into events is not part of the
+        # contract): a body that arrived in one read costs one event, not one per chunk.
+        # Only plain size lines are taken here; an extension, a last chunk with trailers, a
+        # chunk over Limits.max_body or anything malformed ends the run, and the next call
+        # deals with it (so the data before a bad chunk is still delivered first).
+        data = buf[start:stop]
+        pos = stop + 2
+        pieces: list[bytes | bytearray] | None = None
+        while pos < n:
+            end = buf.find(b"\r\n", pos, pos + max_line + 2)
+            if not 0 < end - pos < 16:
+                break
+            line = buf[pos:end]
+            if line.translate(None, HEXDIGITS):
+                break
+            size = int(line, 16)
+            start = end + 2
+            if size == 0:
+                # The last chunk: its line is consumed here, the trailer section comes next.
+                self._scan = start
+                self._step = self._read_trailers
+                pos = start
+                break
+            stop = start + size
+            seen += size
+            if (
+                n < stop + 2
+                or buf[stop] != 0x0D
+                or buf[stop + 1] != 0x0A
+                or (max_body is not None and seen > max_body)
+            ):
+                break
+            if pieces is None:
+                pieces = [data]
+            pieces.append(buf[start:stop])
+            self._body_seen = seen
+            pos = stop + 2
+        self._pos = pos
+        if pieces is not None:
+            return Data(b"".join(pieces))
+        return Data(data if type(data) is bytes else bytes(data))
 
     def _chunk_line_incomplete(self) -> Event | Signal:
         buf = self._buf
@@ -563,6 +604,7 @@ class _Parser(ABC):
         return self._end_message()
 
 
+@final
 class RequestParser(_Parser):
     """Parses the requests a client sends (the server side of a connection).
 
@@ -591,6 +633,7 @@ class RequestParser(_Parser):
         return head
 
 
+@final
 class ResponseParser(_Parser):
     """Parses the responses a server sends (the client side of a connection).
 
@@ -603,7 +646,7 @@ class ResponseParser(_Parser):
 
     __slots__ = ()
 
-    _start_error = InvalidStatusLine
+    _start_error: ClassVar[type[ParseError]] = InvalidStatusLine
 
     def expect(self, method: str) -> None:
         """Queue the method of a request sent on this connection, whose response comes after

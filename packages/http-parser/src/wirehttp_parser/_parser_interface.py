@@ -25,7 +25,7 @@ from ._errors import (
 from ._headers import Headers
 from ._limits import DEFAULT_LIMITS
 from ._messageio import LineReadable
-from ._messages import Message, Request, Response, _url_from_target
+from ._messages import Message, Request, Response
 from ._version import HTTPVersion
 
 __all__ = [
@@ -129,7 +129,7 @@ def parse_request_line(s: str | bytes, req: Request) -> str:
         raise InvalidRequestLine("request target may not start with '.'", line, len(method) + 1)
     req.version = _version(m.group(3), m.group(4), line)
     req.method, req.target = method, target
-    req.url = _url_from_target(target)
+    req._url = None  # worked out from the new target on first use
     return _decode(rest)
 
 

@@ -94,3 +94,82 @@ def has_token(headers: Headers, name: str, token: str) -> bool:
             if item.strip().lower() == token:
                 return True
     return False
+
+
+def frame_response(
+    status: int,
+    reason: str | None,
+    headers: Headers,
+    body_len: int,
+    head_request: bool,
+    http10: bool,
+    keep_alive: bool,
+    server: str | None,
+) -> tuple[bytes, bool, bool]:
+    """The head of a response whose body is ``body_len`` bytes, whether the connection stays
+    open after it, and whether the body is sent.
+
+    - ``Content-Length`` is added when the handler set neither it nor ``Transfer-Encoding``
+      and the status allows content; a response to HEAD carries the length a GET would have
+      had and no body (RFC 9110 §9.3.2).
+    - ``Connection: close`` when the request or the handler asked for it, or the server is
+      closing (RFC 9112 §9.6); an HTTP/1.0 keep-alive request gets ``Connection: keep-alive``
+      (RFC 9112 §9.3, Appendix C.2.2).
+    """
+    if len(headers) <= 4:
+        # Responses repeat: the same status, few headers, the same length. Their heads are
+        # served from a cache that the Date change empties each second.
+        date = http_date()
+        if date is not _frame_date[0]:
+            _frame_date[0] = date
+            _frames.clear()
+        key = (status, reason, body_len, head_request, http10, keep_alive, server, *headers)
+        framed = _frames.get(key)
+        if framed is None:
+            framed = _frame(status, reason, headers, body_len, head_request, http10, keep_alive,
+                            server)
+            if len(_frames) < _FRAMES_MAX:
+                _frames[key] = framed
+        return framed
+    return _frame(status, reason, headers, body_len, head_request, http10, keep_alive, server)
+
+
+_frames: dict[tuple[object, ...], tuple[bytes, bool, bool]] = {}
+_frame_date = [""]
+_FRAMES_MAX: Final = 1024
+
+
+def _frame(
+    status: int,
+    reason: str | None,
+    headers: Headers,
+    body_len: int,
+    head_request: bool,
+    http10: bool,
+    keep_alive: bool,
+    server: str | None,
+) -> tuple[bytes, bool, bool]:
+    names = {n.lower() for n, _ in headers} if headers else set()
+    extra: list[tuple[str, str]] = []
+    if "date" not in names:
+        extra.append(("Date", http_date()))
+    if server and "server" not in names:
+        extra.append(("Server", server))
+    allowed = body_allowed(status)
+    if allowed and "content-length" not in names and "transfer-encoding" not in names:
+        extra.append(("Content-Length", str(body_len)))
+    if "transfer-encoding" in names and has_token(headers, "Transfer-Encoding", "chunked"):
+        raise ValueError(
+            "a Response with a bytes body cannot declare Transfer-Encoding: chunked; "
+            "use the Stream API (listen) to send a chunked body"
+        )
+    if "connection" in names and has_token(headers, "Connection", "close"):
+        keep_alive = False
+    if not keep_alive:
+        if "connection" not in names:
+            extra.append(("Connection", "close"))
+    elif http10:
+        extra.append(("Connection", "keep-alive"))
+    return status_line(status, reason) + encode_fields(headers, extra), keep_alive, (
+        allowed and not head_request
+    )

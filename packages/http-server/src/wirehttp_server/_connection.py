@@ -1,0 +1,879 @@
+"""One HTTP/1.1 connection: an ``asyncio.Protocol`` that drives the sans-I/O
+:class:`RequestParser` directly (no asyncio streams, no task per connection).
+
+The fast path (``serve`` with a request handler): bytes arrive in ``data_received``, go into the
+parser, and once a request is complete the handler is called right there, on the loop, and the
+response head and body leave in one ``transport.write``. Nothing else is allocated per request
+but the :class:`Request`, its :class:`Response` and the bytes.
+
+- A plain handler runs inline while it is fast; one that takes longer than
+  ``slow_handler_threshold`` twice within ``SLOW_STRIKE_WINDOW`` requests is marked slow and
+  from then on runs on the server's thread pool, so it cannot stall other connections again (``threaded=True`` sends every call to the
+  pool from the start, ``threaded=False`` never does).
+- An ``async def`` handler's coroutine is driven inline with ``send(None)``; only if it
+  suspends does it become a :class:`asyncio.Task` (``inline_async=False`` always makes a task:
+  use it if the handler needs :func:`asyncio.current_task` before its first ``await``, e.g.
+  ``asyncio.timeout`` or a ``TaskGroup`` on its first line).
+- Stream handlers (``listen``) get a :class:`Stream`; a plain one runs on the thread pool, an
+  ``async def`` one as a task.
+
+Requests on one connection are handled one at a time, in order (pipelining, RFC 9112 §9.3.2):
+while a request is being handled the parser is not asked for the next head; bytes that arrive
+meanwhile stay in the parser's buffer, and past :data:`PIPELINE_HIGH` the socket stops being
+read until the response is written (back-pressure).
+
+Timeouts use one timer per connection and a deadline that the state changes move (an
+assignment, not a timer re-arm, on the hot path). See :class:`ServerState` for which deadline
+applies when.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+import time
+from collections.abc import Callable, Coroutine, Generator
+from concurrent.futures import ThreadPoolExecutor
+from io import StringIO
+from types import CoroutineType
+from typing import IO, Any, Final, cast
+
+from wirehttp_parser import (
+    CLOSED,
+    NEED_DATA,
+    PAUSED,
+    Data,
+    EndOfMessage,
+    Headers,
+    Limits,
+    ParseError,
+    Request,
+    RequestHead,
+    RequestParser,
+    Response,
+    statustext,
+)
+
+from ._framing import frame_response
+from ._router import Router
+from ._stream import BODY_BUFFER_HIGH, Stream
+
+__all__: list[str] = []
+
+log = logging.getLogger("wirehttp.server")
+access_logger = logging.getLogger("wirehttp.access")
+
+# Stop reading a connection once this many bytes of later (pipelined) requests are buffered.
+PIPELINE_HIGH: Final = 256 * 1024
+
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+# A plain handler that is slow twice within this many requests moves to the thread pool.
+SLOW_STRIKE_WINDOW: Final = 1000
+
+# On a graceful close, how long an idle connection may still deliver a request in flight.
+SHUTDOWN_GRACE: Final = 0.25
+
+# Connection phases, for the timeouts.
+_HEAD: Final = 0  # waiting for (the rest of) a request head: header_timeout, from accept
+_BODY: Final = 1  # reading a request body for ``serve``: body_timeout of inactivity
+_HANDLER: Final = 2  # a handler runs: no deadline (a stream read arms body_timeout)
+_IDLE: Final = 3  # between requests: idle_timeout
+
+# How a request handler is called.
+_INLINE: Final = 0
+_THREAD: Final = 1
+
+AccessLog = Callable[[IO[str], Stream], object]
+
+
+class ServerState:
+    """What all connections of one server share: the handler, the limits and timeouts, and the
+    set of open connections (for graceful close and ``max_connections``).
+
+    Timeouts, in seconds (``None`` or 0: none):
+
+    ``header_timeout``
+        From accept, or from the first byte of a later request, until its head is complete
+        (slowloris: an idle or trickling client is closed; a partial head gets 408).
+    ``idle_timeout``
+        Between requests on a keep-alive connection.
+    ``body_timeout``
+        Inactivity while a request body is read.
+    ``write_timeout``
+        While the client does not read what we send (the transport's buffer stays full).
+    """
+
+    __slots__ = (
+        "loop",
+        "handler",
+        "stream_mode",
+        "limits",
+        "header_timeout",
+        "idle_timeout",
+        "body_timeout",
+        "write_timeout",
+        "max_connections",
+        "tcpisvalid",
+        "access_log",
+        "server_header",
+        "verbose",
+        "threaded",
+        "slow_threshold",
+        "inline_async",
+        "executor",
+        "connections",
+        "closing",
+        "kinds",
+        "all_closed",
+        "tasks",
+        "slow_seen",
+        "requests",
+    )
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        handler: Callable[..., Any],
+        *,
+        stream_mode: bool,
+        limits: Limits,
+        header_timeout: float | None,
+        idle_timeout: float | None,
+        body_timeout: float | None,
+        write_timeout: float | None,
+        max_connections: int | None,
+        tcpisvalid: Callable[[Any], bool] | None,
+        access_log: AccessLog | None,
+        server_header: str | None,
+        verbose: bool,
+        threaded: bool | None,
+        slow_threshold: float,
+        inline_async: bool,
+        executor: ThreadPoolExecutor,
+    ) -> None:
+        self.loop = loop
+        self.handler = handler
+        self.stream_mode = stream_mode
+        self.limits = limits
+        self.header_timeout = header_timeout or None
+        self.idle_timeout = idle_timeout or None
+        self.body_timeout = body_timeout or None
+        self.write_timeout = write_timeout or None
+        self.max_connections = max_connections
+        self.tcpisvalid = tcpisvalid
+        self.access_log = access_log
+        self.server_header = server_header
+        self.verbose = verbose
+        self.threaded = threaded
+        self.slow_threshold = slow_threshold
+        self.inline_async = inline_async
+        self.executor = executor
+        self.connections: set[Connection] = set()
+        self.closing = False
+        self.kinds: dict[object, int] = {}
+        self.all_closed: asyncio.Future[None] | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()  # handlers that suspended (for shutdown)
+        self.slow_seen: dict[object, int] = {}  # handler -> request number of its slow call
+        self.requests = 0  # request handler calls so far (a clock for slow_seen)
+
+    def forget(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        if not self.connections and self.all_closed is not None and not self.all_closed.done():
+            self.all_closed.set_result(None)
+
+
+def _error_response(status: int, server: str | None) -> bytes:
+    """A complete error response that closes the connection; the body is the status text only,
+    never an exception's message (no internals leak to the client)."""
+    text = statustext(status).encode("ascii")
+    head, _, _ = frame_response(
+        status, None, _EMPTY_HEADERS, len(text), False, False, False, server
+    )
+    return head + text
+
+
+_EMPTY_HEADERS: Final = Headers._trusted([])
+
+
+class Connection(asyncio.Protocol):
+    """The protocol object for one accepted connection (see the module docstring)."""
+
+    __slots__ = (
+        "state", "loop", "transport", "parser", "_peer", "phase", "deadline", "saved_deadline",
+        "timer", "head", "body", "stream", "busy", "in_process", "closing", "closed",
+        "detached", "reading_paused", "write_paused", "drain_waiter", "pending", "got_bytes",
+        "parse_error", "may_pause",
+    )
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.loop = state.loop
+        self.transport: asyncio.Transport | None = None
+        self.parser = RequestParser(limits=state.limits)
+        self._peer: tuple[str, int] | None = None
+        self.phase = _HEAD
+        self.deadline = 0.0
+        self.saved_deadline = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+        self.head: RequestHead | None = None
+        self.body: list[bytes] = []
+        self.stream: Stream | None = None
+        self.busy = False  # a request is being handled; the next head waits
+        self.in_process = False  # _process is on the stack (no re-entry: pipelining loops)
+        self.closing = False  # answer the current request with Connection: close, then close
+        self.closed = False
+        self.detached = False
+        self.reading_paused = False
+        self.write_paused = False
+        self.drain_waiter: asyncio.Future[None] | None = None
+        self.pending = 0  # bytes fed while busy (pipelined requests)
+        self.got_bytes = False
+        self.parse_error: ParseError | None = None
+        self.may_pause = False
+
+    @property
+    def peer(self) -> tuple[str, int]:
+        """The client's address and port, looked up on first use (a system call most requests
+        never need)."""
+        peer = self._peer
+        if peer is None:
+            info = self.transport.get_extra_info("peername") if self.transport else None
+            if isinstance(info, tuple) and len(info) >= 2:
+                peer = (str(info[0]), int(info[1]))
+            else:
+                peer = ("", 0)
+            self._peer = peer
+        return peer
+
+    # -- asyncio.Protocol ----------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports satisfy asyncio.Transport without subclassing it.
+        self.transport = transport = cast(asyncio.Transport, transport)
+        state = self.state
+        state.connections.add(self)
+        if state.verbose:
+            log.info("accepted connection from %s:%d", *self.peer)
+        if state.closing:
+            # Accepted as the listener closed: answer one request (with Connection: close) if
+            # it comes within the grace period, as for idle connections in begin_close.
+            self.closing = True
+            self._arm(SHUTDOWN_GRACE)
+            return
+        if state.max_connections is not None and len(state.connections) > state.max_connections:
+            # Over the limit: answer at once and close (uvicorn's --limit-concurrency does the
+            # same) rather than letting the backlog hide the overload from the client.
+            transport.write(_SERVICE_UNAVAILABLE)
+            transport.close()
+            return
+        if state.tcpisvalid is not None:
+            try:
+                ok = bool(state.tcpisvalid(transport.get_extra_info("socket")))
+            except Exception:
+                log.exception("tcpisvalid raised; closing the connection")
+                ok = False
+            if not ok:
+                transport.abort()
+                return
+        # Armed at accept, not after a first response (uvicorn's gap, python-anchors §2.2): an
+        # idle or trickling client is closed after header_timeout.
+        self._arm(state.header_timeout)
+
+    def data_received(self, data: bytes) -> None:
+        if self.detached or self.closed:
+            return
+        phase = self.phase
+        if phase == _IDLE:
+            self.phase = _HEAD
+            self._arm(self.state.header_timeout)
+        elif phase == _BODY or (phase == _HANDLER and self.deadline):
+            self._arm(self.state.body_timeout)
+        self.got_bytes = True
+        self.parser.feed(data)
+        if self.busy and (self.stream is None or self.stream._body_done):
+            self.pending += len(data)
+            if self.pending > PIPELINE_HIGH:
+                self._pause_reading()
+            return
+        self._process()
+
+    def eof_received(self) -> bool:
+        if self.detached:
+            return True
+        self.parser.feed_eof()
+        if not (self.busy and (self.stream is None or self.stream._body_done)):
+            self._process()
+        # Keep our side open to send the response to a half-closed client (TLS cannot
+        # half-close: there the transport closes regardless).
+        return self.transport is None or self.transport.get_extra_info("sslcontext") is None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._cancel_timer()
+        self.state.forget(self)
+        stream = self.stream
+        if stream is not None and not stream._body_done:
+            stream._fail(ConnectionResetError("the client closed the connection"))
+        w = self.drain_waiter
+        if w is not None and not w.done():
+            w.set_exception(ConnectionResetError("the client closed the connection"))
+        if self.state.verbose:
+            log.info("closed connection from %s:%d", *self.peer)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+        self.saved_deadline = self.deadline
+        self._arm(self.state.write_timeout)
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self.deadline = self.saved_deadline
+        if self.deadline:
+            self._ensure_timer()
+        w = self.drain_waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    # -- the parser loop -----------------------------------------------------------------------
+    def _process(self) -> None:
+        if self.in_process:
+            return
+        self.in_process = True
+        parser = self.parser
+        try:
+            while not self.closed and (
+                not self.busy or (self.stream is not None and not self.stream._body_done)
+            ):
+                try:
+                    ev = parser.next_event()
+                except ParseError as exc:
+                    self._bad_request(exc)
+                    return
+                if isinstance(ev, RequestHead):
+                    self._on_head(ev)
+                elif isinstance(ev, EndOfMessage):
+                    if self.stream is not None:
+                        self.stream._end()
+                        self.deadline = 0.0
+                    else:
+                        self._dispatch()
+                elif isinstance(ev, Data):
+                    stream = self.stream
+                    if stream is None:
+                        self.body.append(ev.data)
+                    else:
+                        stream._push(ev.data)
+                        if stream._buffered > BODY_BUFFER_HIGH:
+                            self._pause_reading()
+                elif ev is NEED_DATA:
+                    return
+                elif ev is CLOSED:
+                    self._close()
+                    return
+                else:
+                    # PAUSED: the request we answer last closes the connection, or asked for an
+                    # upgrade; _request_done decides once it is answered.
+                    assert ev is PAUSED
+                    if not self.busy:
+                        self._close()
+                    return
+        finally:
+            self.in_process = False
+
+    def _on_head(self, head: RequestHead) -> None:
+        self.head = head
+        if head.upgrade is not None or head.method == "CONNECT":
+            self.may_pause = True  # the parser pauses after this request (RFC 9110 §7.8)
+        self.pending = 0
+        state = self.state
+        if state.stream_mode:
+            stream = Stream(self, head, Request._from_head(head))
+            self.stream = stream
+            self.busy = True
+            self.phase = _HANDLER
+            self.deadline = 0.0
+            self._run_stream_handler(stream)
+            return
+        self.body = []
+        if head.content_length or head.chunked:
+            self.phase = _BODY
+            self._arm(state.body_timeout)
+            if head.expect_continue:
+                # serve reads the body in full before calling the handler, so it asks for it
+                # now; a body over the limit already failed at the head (413, no 100 sent).
+                self.send_continue()
+
+    # -- request handlers (serve) --------------------------------------------------------------
+    def _dispatch(self) -> None:
+        head = self.head
+        assert head is not None
+        req = Request._from_head(head)
+        body = self.body
+        if body:
+            req.body = body[0] if len(body) == 1 else b"".join(body)
+            self.body = []
+        self.busy = True
+        self.phase = _HANDLER
+        self.deadline = 0.0
+        state = self.state
+        handler = state.handler
+        if type(handler) is Router:
+            # Resolve the route first, so that a slow route (not the whole router) moves to
+            # the thread pool, and an async route is driven like an async handler.
+            handler = handler.resolve(req)
+        threaded = state.threaded
+        if threaded is None:
+            kinds = state.kinds
+            kind = _INLINE
+            if kinds:  # empty until a handler is found slow: no hashing on the fast path
+                try:
+                    kind = kinds.get(handler, _INLINE)
+                except TypeError:  # an unhashable callable is never marked
+                    pass
+        else:
+            kind = _THREAD if threaded else _INLINE
+        if kind == _THREAD:
+            fut = self.loop.run_in_executor(state.executor, handler, req)
+            fut.add_done_callback(lambda f: self._thread_done(req, f))
+            return
+        state.requests += 1
+        t0 = time.perf_counter()
+        try:
+            result = handler(req)
+        except Exception as exc:
+            self._handler_failed(req, exc)
+            return
+        if isinstance(result, Response):
+            if state.threaded is None and time.perf_counter() - t0 > state.slow_threshold:
+                self._mark_slow(handler)
+            self._respond(req, result)
+        elif type(result) is CoroutineType or isinstance(result, Coroutine):
+            self._drive(req, result)
+        else:
+            self._handler_failed(
+                req, TypeError(f"the handler returned {type(result).__name__}, not a Response")
+            )
+
+    def _mark_slow(self, handler: object) -> None:
+        """One slow call may be the OS pausing the whole process (a busy machine); a second
+        one within SLOW_STRIKE_WINDOW requests means the handler blocks."""
+        state = self.state
+        now = state.requests
+        try:
+            last = state.slow_seen.get(handler)
+            state.slow_seen[handler] = now
+            if last is None or now - last > SLOW_STRIKE_WINDOW:
+                return
+            state.kinds[handler] = _THREAD
+        except TypeError:  # an unhashable callable: leave it inline
+            return
+        log.warning(
+            "handler %r blocked the event loop for over %.0f ms; it runs on the thread pool "
+            "from now on (pass threaded=True to start it there, or make it async def)",
+            handler,
+            self.state.slow_threshold * 1000,
+        )
+
+    def _drive(self, req: Request, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run the coroutine inline until it finishes or first suspends; only then is a Task
+        made (most handlers never suspend: no Task, no extra loop iteration)."""
+        if not self.state.inline_async:
+            self._track(self.loop.create_task(coro), req)
+            return
+        try:
+            first = coro.send(None)
+        except StopIteration as stop:
+            self._finish_async(req, stop.value)
+            return
+        except Exception as exc:
+            self._handler_failed(req, exc)
+            return
+        self._track(self.loop.create_task(_Resume(coro, first).run()), req)
+
+    def _track(self, task: asyncio.Task[Any], req: Request) -> None:
+        tasks = self.state.tasks
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        task.add_done_callback(lambda t: self._task_done(req, t))
+
+    def _task_done(self, req: Request, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            self._handler_failed(req, asyncio.CancelledError("the handler was cancelled"))
+            return
+        exc = task.exception()
+        if exc is not None:
+            self._handler_failed(req, exc)
+        else:
+            self._finish_async(req, task.result())
+        if not self.closed:
+            self._process()
+
+    def _finish_async(self, req: Request, result: object) -> None:
+        if isinstance(result, Response):
+            self._respond(req, result)
+        else:
+            self._handler_failed(
+                req, TypeError(f"the handler returned {type(result).__name__}, not a Response")
+            )
+
+    def _thread_done(self, req: Request, fut: asyncio.Future[Any]) -> None:
+        exc = fut.exception()
+        if exc is not None:
+            self._handler_failed(req, exc)
+        else:
+            self._finish_async(req, fut.result())
+        if not self.closed:
+            self._process()
+
+    def _handler_failed(self, req: Request, exc: BaseException) -> None:
+        log.error("handler error for %s %s", req.method, req.target, exc_info=exc)
+        self._send_error(500, req)
+
+    def _respond(self, req: Request, resp: Response) -> None:
+        if self.closed:
+            return
+        head = self.head
+        assert head is not None
+        body = resp.body
+        if type(body) is not bytes:
+            try:
+                body = resp.body_bytes()
+            except Exception as exc:
+                self._handler_failed(req, exc)
+                return
+        keep = head.keep_alive and not self.closing
+        try:
+            data, keep, send_body = frame_response(
+                resp.status,
+                resp.reason,
+                resp.headers,
+                len(body),
+                head.method == "HEAD",
+                head.version.minor == 0,
+                keep,
+                self.state.server_header,
+            )
+        except Exception as exc:  # a bad status or reason from the handler
+            self._handler_failed(req, exc)
+            return
+        assert self.transport is not None
+        if send_body and body:
+            if len(body) < 65536:
+                self.transport.write(data + body)
+            else:
+                self.transport.write(data)
+                self.transport.write(body)
+        else:
+            self.transport.write(data)
+        if self.state.access_log is not None:
+            self._log_access(req, resp.status, resp, len(body) if send_body else 0)
+        self._request_done(keep)
+
+    # -- stream handlers (listen) --------------------------------------------------------------
+    def _run_stream_handler(self, stream: Stream) -> None:
+        handler = self.state.handler
+        if _is_async(handler):
+            task = self.loop.create_task(handler(stream))
+            self.state.tasks.add(task)
+            task.add_done_callback(self.state.tasks.discard)
+            task.add_done_callback(lambda t: self._stream_done(stream, _task_error(t)))
+        else:
+            fut = self.loop.run_in_executor(self.state.executor, handler, stream)
+            fut.add_done_callback(lambda f: self._stream_thread_done(stream, f))
+
+    def _stream_thread_done(self, stream: Stream, fut: asyncio.Future[Any]) -> None:
+        exc = fut.exception()
+        result = fut.result() if exc is None else None
+        if isinstance(result, Coroutine):
+            # A plain callable (a Router, a middleware) that dispatched to an async def
+            # stream handler: run what it returned on the loop.
+            task = self.loop.create_task(result)
+            self.state.tasks.add(task)
+            task.add_done_callback(self.state.tasks.discard)
+            task.add_done_callback(lambda t: self._stream_done(stream, _task_error(t)))
+            return
+        self._stream_done(stream, exc)
+
+    def _stream_done(self, stream: Stream, exc: BaseException | None) -> None:
+        if stream._detached:
+            return
+        req = stream.message
+        if self.closed:
+            self.stream = None
+            if isinstance(exc, ConnectionError):
+                # The client went away mid-exchange: routine, not a server error (HTTP.jl
+                # logs client resets at debug level too).
+                log.debug("client gone during %s %s: %r", req.method, req.target, exc)
+            elif exc is not None:
+                log.error("handler error for %s %s", req.method, req.target, exc_info=exc)
+            return
+        if exc is not None:
+            if stream.nwritten < 0:
+                self._handler_failed(req, exc)
+            else:
+                log.error("handler error for %s %s", req.method, req.target, exc_info=exc)
+                self._close()  # the response is half written: only closing can say so
+            return
+        if stream.nwritten < 0:
+            if self.parse_error is not None:
+                self._bad_request(self.parse_error)
+                return
+            log.error(
+                "the handler for %s %s wrote no response (call setstatus/startwrite/write)",
+                req.method,
+                req.target,
+            )
+            self._send_error(500, req)
+            return
+        if not stream._write_closed:
+            stream._write_closed = True
+            if stream._chunked:
+                self.write(b"0\r\n\r\n")
+            elif stream._length is not None and stream.nwritten < stream._length:
+                stream._keep_alive = False
+        keep = stream._keep_alive and stream._body_done and self.parse_error is None
+        if self.state.access_log is not None:
+            self._log_stream(stream)
+        self._request_done(keep)
+        if not self.closed:
+            self._process()
+
+    # -- used by Stream ------------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.write(data)
+
+    async def drain(self) -> None:
+        if self.closed:
+            raise ConnectionResetError("the client closed the connection")
+        if not self.write_paused:
+            return
+        w = self.drain_waiter = self.loop.create_future()
+        await w
+
+    def send_continue(self) -> None:
+        self.write(_CONTINUE)
+
+    def want_body(self, wait: bool) -> None:
+        """A stream handler consumed body bytes: read the socket again. If it ``wait``s for
+        more, the client has ``body_timeout`` to send them (the deadline runs only while a
+        reader waits: a handler busy with what it has is not a slow client)."""
+        stream = self.stream
+        if self.reading_paused and (stream is None or stream._buffered < BODY_BUFFER_HIGH):
+            self._resume_reading()
+        if wait and stream is not None and not stream._body_done:
+            self._arm(self.state.body_timeout)
+
+    def body_wait_over(self) -> None:
+        if self.phase == _HANDLER and not self.write_paused:
+            self.deadline = 0.0
+
+    def detach(self) -> tuple[asyncio.Transport, bytes]:
+        assert self.transport is not None
+        self.detached = True
+        self._cancel_timer()
+        self.state.forget(self)
+        self.transport.pause_reading()  # the new owner resumes once its protocol is set
+        return self.transport, self.parser.trailing_data
+
+    # -- ending requests and connections -------------------------------------------------------
+    def _request_done(self, keep: bool) -> None:
+        self.busy = False
+        self.stream = None
+        self.head = None
+        if not keep or self.closing or self.state.closing:
+            self._close()
+            return
+        parser = self.parser
+        if self.may_pause and parser.paused:
+            self.may_pause = False
+            try:
+                parser.resume()  # an upgrade or CONNECT that the handler declined
+            except RuntimeError:
+                self._close()
+                return
+        self.phase = _IDLE
+        self._arm(self.state.idle_timeout)
+        if self.reading_paused:
+            self._resume_reading()
+        self.pending = 0
+        if not self.in_process:
+            self._process()
+
+    def _bad_request(self, exc: ParseError) -> None:
+        """Strict parsing failed: answer the error's status and close (RFC 9112 §9.6); nothing
+        of the request reaches a handler."""
+        if self.stream is not None and not self.stream._body_done:
+            # The handler is running; it sees the error on its next read.
+            self.parse_error = exc
+            self.stream._fail(exc)
+            return
+        if self.state.verbose:
+            log.info("bad request from %s:%d: %s", *self.peer, exc)
+        self._send_error(exc.status, None)
+
+    def _send_error(self, status: int, req: Request | None) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.write(_error_response(status, self.state.server_header))
+            if req is not None and self.state.access_log is not None:
+                self._log_access(req, status, None, len(statustext(status)))
+        self.busy = False
+        self._close()
+
+    def _close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._cancel_timer()
+        if self.transport is not None:
+            self.transport.close()  # flushes what is buffered, then closes
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+        self.closed = True
+
+    def begin_close(self, grace: float) -> None:
+        """Graceful shutdown: a request under way is answered with ``Connection: close``; an
+        idle connection gets ``grace`` seconds for a request already on its way (a client
+        cannot know we are closing, RFC 9112 §9.6), then closes."""
+        self.closing = True
+        if not self.busy and (self.phase == _IDLE or not self.got_bytes):
+            if grace > 0:
+                self.deadline = min(self.deadline or math.inf, self.loop.time() + grace)
+                self._ensure_timer()
+            else:
+                self._close()
+
+    # -- timeouts ------------------------------------------------------------------------------
+    def _arm(self, seconds: float | None) -> None:
+        if not seconds:
+            self.deadline = 0.0
+            return
+        self.deadline = self.loop.time() + seconds
+        self._ensure_timer()
+
+    def _ensure_timer(self) -> None:
+        timer = self.timer
+        if timer is not None:
+            if timer.when() <= self.deadline:
+                return  # fires early and re-arms itself for the new deadline
+            timer.cancel()
+        self.timer = self.loop.call_at(self.deadline, self._on_timer)
+
+    def _cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        if self.closed or self.detached or not self.deadline:
+            return
+        if self.loop.time() < self.deadline:
+            self.timer = self.loop.call_at(self.deadline, self._on_timer)
+            return
+        if self.write_paused:
+            log.info("write timeout: %s:%d does not read; aborting", *self.peer)
+            self.abort()
+            return
+        if self.phase == _IDLE or (self.phase == _HEAD and not self.got_bytes):
+            self._close()  # nothing was asked: just close (RFC 9112 §9.5)
+            return
+        if self.stream is not None:
+            # A stream handler waits for a body that does not come.
+            self.stream._fail(TimeoutError("the request body did not arrive in time"))
+            self.deadline = 0.0
+            return
+        if self.state.verbose:
+            log.info("request timeout for %s:%d", *self.peer)
+        self._send_error(408, None)  # a partial head or body: 408, then close
+
+    # -- flow control --------------------------------------------------------------------------
+    def _pause_reading(self) -> None:
+        if not self.reading_paused and self.transport is not None:
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self.reading_paused and self.transport is not None and not self.closed:
+            self.reading_paused = False
+            self.transport.resume_reading()
+
+    # -- access log ----------------------------------------------------------------------------
+    def _log_access(self, req: Request, status: int, resp: Response | None, nbytes: int) -> None:
+        head = self.head
+        if head is None:
+            return
+        stream = Stream(self, head, req)
+        stream.status = status
+        if resp is not None:
+            stream.headers = resp.headers
+        stream.nwritten = nbytes
+        self._log_stream(stream)
+
+    def _log_stream(self, stream: Stream) -> None:
+        fmt = self.state.access_log
+        assert fmt is not None
+        out = StringIO()
+        try:
+            fmt(out, stream)
+        except Exception:
+            log.exception("access_log formatter failed")
+            return
+        access_logger.info(out.getvalue())
+
+
+_SERVICE_UNAVAILABLE: Final = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 19\r\nConnection: close\r\n"
+    b"Retry-After: 1\r\n\r\nService Unavailable"
+)
+
+
+def _is_async(handler: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)
+    )
+
+
+def _task_error(task: asyncio.Task[Any]) -> BaseException | None:
+    if task.cancelled():
+        return asyncio.CancelledError("the handler was cancelled")
+    return task.exception()
+
+
+class _Resume:
+    """Continue a coroutine that already ran up to its first suspension, inside a Task: the
+    Task waits on the future the coroutine yielded, then sends results (or throws errors)
+    back into it exactly as if the Task had started it."""
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+        self.coro = coro
+        self.first = first
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro = self.coro
+        pending = self.first
+        while True:
+            try:
+                sent = yield pending
+            except GeneratorExit:  # the task is being destroyed: close the handler too
+                coro.close()
+                raise
+            except BaseException as exc:  # cancellation and errors go into the coroutine
+                try:
+                    pending = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    pending = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+    async def run(self) -> Any:
+        return await self
