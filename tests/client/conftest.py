@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import ssl
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 _LISTENING = re.compile(rb"Listening at: http://127\.0\.0\.1:(\d+)")
 
@@ -88,12 +90,14 @@ class RawServer:
     """A TCP server on 127.0.0.1 whose every connection is handed to ``handler(sock)`` in its
     own thread; ``connections`` counts them."""
 
-    def __init__(self, handler: Callable[[socket.socket], None], tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, handler: Callable[[socket.socket], None], tls: ssl.SSLContext | None = None, port: int = 0
+    ) -> None:
         self.handler = handler
         self.tls = tls
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(64)
         self.port = self.sock.getsockname()[1]
         self.url = f"https://localhost:{self.port}" if tls else f"http://127.0.0.1:{self.port}"
@@ -186,3 +190,156 @@ def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], RawServ
     finally:
         for s in servers:
             s.close()
+
+
+# -- real peers: nginx and tinyproxy (peers-and-corpora.md §8–§9) ------------------------------
+
+
+def free_port() -> int:
+    """A port free right now on 127.0.0.1 (nginx and tinyproxy cannot report an ephemeral one);
+    the short race with other processes is acceptable for a test."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port}")
+
+
+class Nginx:
+    """nginx in front of httpbin (an upstream with ``keepalive``) and serving ``/static/``,
+    on plain HTTP (``url``) and TLS (``tls_url``, a certificate for localhost and 127.0.0.1
+    from ``ca``)."""
+
+    def __init__(self, port: int, tls_port: int, ca: trustme.CA, ca_file: str, static: Path) -> None:
+        self.port = port
+        self.tls_port = tls_port
+        self.url = f"http://127.0.0.1:{port}"
+        self.tls_url = f"https://localhost:{tls_port}"
+        self.ca = ca
+        self.ca_file = ca_file
+        self.static = static
+
+
+_NGINX_CONF = """
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {d}/access.log;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    default_type application/octet-stream;
+    keepalive_timeout 30s;
+    keepalive_requests 1000;
+    upstream httpbin {{ server 127.0.0.1:{upstream}; keepalive 8; }}
+    server {{
+        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{tls_port} ssl;
+        server_name localhost;
+        ssl_certificate {d}/server.pem;
+        ssl_certificate_key {d}/server.key;
+        location /static/ {{ alias {d}/static/; }}
+        location /conn {{ return 200 "$connection $connection_requests\\n"; }}
+        location / {{
+            proxy_pass http://httpbin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+        }}
+    }}
+}}
+"""
+
+
+@pytest.fixture(scope="session")
+def nginx(httpbin: Httpbin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
+    d = tmp_path_factory.mktemp("nginx")
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    cert.cert_chain_pems[0].write_to_path(str(d / "server.pem"))
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(str(d / "server.pem"), append=True)
+    cert.private_key_pem.write_to_path(str(d / "server.key"))
+    ca.cert_pem.write_to_path(str(d / "ca.pem"))
+    static = d / "static"
+    static.mkdir()
+    (static / "hello.txt").write_bytes(b"hello from nginx\n")
+    (static / "big.bin").write_bytes(bytes(range(256)) * 4096)  # 1 MiB
+    port, tls_port = free_port(), free_port()
+    conf = d / "nginx.conf"
+    conf.write_text(_NGINX_CONF.format(d=d, port=port, tls_port=tls_port, upstream=httpbin.port))
+    proc = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(d)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_listening(port, proc, "nginx")
+        _wait_listening(tls_port, proc, "nginx (TLS)")
+        yield Nginx(port, tls_port, ca, str(d / "ca.pem"), static)
+    finally:
+        proc.send_signal(signal.SIGQUIT)  # graceful stop of the master and its worker
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+class Tinyproxy:
+    def __init__(self, port: int, auth: tuple[str, str] | None) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.auth = auth
+
+    @property
+    def auth_url(self) -> str:
+        assert self.auth is not None
+        return f"http://{self.auth[0]}:{self.auth[1]}@127.0.0.1:{self.port}"
+
+
+def _start_tinyproxy(d: Path, auth: tuple[str, str] | None) -> tuple[subprocess.Popen[bytes], Tinyproxy]:
+    port = free_port()
+    lines = [
+        f"Port {port}", "Listen 127.0.0.1", "Allow 127.0.0.1", "Timeout 10", "MaxClients 50",
+        "LogLevel Warning", f"LogFile \"{d}/tinyproxy-{port}.log\"",
+    ]
+    if auth is not None:
+        lines.append(f"BasicAuth {auth[0]} {auth[1]}")
+    conf = d / f"tinyproxy-{port}.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    proc = subprocess.Popen(["/usr/bin/tinyproxy", "-d", "-c", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_listening(port, proc, "tinyproxy")
+    return proc, Tinyproxy(port, auth)
+
+
+@pytest.fixture(scope="session")
+def tinyproxies(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Tinyproxy, Tinyproxy]]:
+    """Two tinyproxy instances: an open one, and one requiring ``BasicAuth user pass``."""
+    d = tmp_path_factory.mktemp("tinyproxy")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        p1, open_proxy = _start_tinyproxy(d, None)
+        procs.append(p1)
+        p2, auth_proxy = _start_tinyproxy(d, ("user", "pass"))
+        procs.append(p2)
+        yield open_proxy, auth_proxy
+    finally:
+        for p in procs:
+            _stop(p)

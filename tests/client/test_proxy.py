@@ -1,4 +1,4 @@
-"""Proxies against a small relay proxy written here (tinyproxy comes later): absolute-form
+"""Proxies against a small relay proxy written here (tinyproxy: test_tinyproxy.py): absolute-form
 targets with Proxy-Authorization for http, CONNECT tunnels for https, a refused CONNECT."""
 
 from __future__ import annotations

@@ -22,4 +22,6 @@ DEADLINE = ContextKey[tuple[float, float]]("deadline")
 BODY = ContextKey[OutgoingBody]("body")
 FOLLOW = ContextKey[bool]("follow_redirect")
 JAR_COOKIE = ContextKey[str]("jar_cookie")
+# Part of the response reached the caller (a response_stream, or the stream open() handed
+# over): the exchange can no longer be retried behind the caller's back.
 SINK_WRITTEN = ContextKey[bool]("sink_written")

@@ -18,6 +18,7 @@ Read at call time, so a change to ``os.environ`` takes effect on the next reques
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 
@@ -39,7 +40,9 @@ def ca_bundle() -> str | None:
     return _env("HTTP_CA_BUNDLE", "CURL_CA_BUNDLE") or None
 
 
+@functools.lru_cache(maxsize=256)
 def _is_loopback(host: str) -> bool:
+    # Cached: a request asks this for its host every time, and hosts repeat.
     if host.lower() == "localhost":
         return True
     try:
@@ -87,6 +90,8 @@ def bypass_proxy(host: str, port: int | None = None, no_proxy: str | None = None
 
 def proxy_for(url: URI) -> str | None:
     """The proxy URL the environment gives for ``url``, or ``None``."""
+    if _is_loopback(url.host):
+        return None  # never proxied, whatever the environment says: no need to read it
     scheme = url.scheme.lower()
     if scheme in ("https", "wss"):
         proxy = _env("https_proxy", "HTTPS_PROXY")

@@ -75,10 +75,11 @@ class StatusError(ClientError):
     def __init__(
         self, status: int, method: str, target: str, response: Response, *, request: Request | None = None
     ) -> None:
-        super().__init__(
-            f"{method} {target} answered {status} {response.reason}".rstrip(),
-            request=request if request is not None else response.request,
-        )
+        message = f"{method} {target} answered {status} {response.reason}".rstrip()
+        if status == 407:
+            # RFC 9110 §15.5.8: the proxy itself wants credentials; say where they go.
+            message += " (the proxy wants credentials: proxy=\"http://user:password@host:port\")"
+        super().__init__(message, request=request if request is not None else response.request)
         self.status = status
         self.method = method
         self.target = target

@@ -143,7 +143,7 @@ def cookielayer(handler: ClientHandler) -> ClientHandler:
 
     def cookies(req: Request, /, **kw: Any) -> Response:
         setting = kw.pop("cookies", True)
-        jar = cast("CookieStore | None", kw.pop("cookiejar", None))
+        jar: CookieStore | None = kw.pop("cookiejar", None)
         if setting is not True and isinstance(setting, Mapping):
             value = "; ".join(f"{k}={v}" for k, v in setting.items())
             if value:
@@ -231,10 +231,10 @@ def connectionlayer(handler: ClientStreamHandler) -> ClientHandler:
     is idempotent (or nothing was sent) and its body can be replayed."""
 
     def connection(req: Request, /, **kw: Any) -> Response:
-        pool = cast("Pool | None", kw.pop("pool", None)) or default_pool()
+        pool: Pool = kw.pop("pool", None) or default_pool()
         connect_timeout = float(kw.pop("connect_timeout", 30) or 0)
         readtimeout = float(kw.pop("readtimeout", 0) or 0)
-        proxy_arg = cast("str | URI | None", kw.pop("proxy", None))
+        proxy_arg: str | URI | None = kw.pop("proxy", None)
         verify = bool(kw.pop("require_ssl_verification", True))
         sslconfig = kw.pop("sslconfig", None)
         socket_type_tls = kw.pop("socket_type_tls", None)
@@ -258,6 +258,7 @@ def connectionlayer(handler: ClientStreamHandler) -> ClientHandler:
                                    connect_timeout=connect_timeout, deadline=total_deadline,
                                    timeout=total, request=req)
 
+        stream_driven = kw.get("iofunction")
         fresh = False
         while True:
             try:
@@ -271,6 +272,11 @@ def connectionlayer(handler: ClientStreamHandler) -> ClientHandler:
                 if deadline is None or rd < deadline:
                     deadline, phase, limit = rd, "read", readtimeout
             stream = ClientStream(req, conn, pool, deadline=deadline, phase=phase, limit=limit)
+            if stream_driven is not None and not fresh:
+                # open(): the caller drives the stream in its own thread, so a stale pooled
+                # connection is replaced inside the stream (ClientStream._may_replay), not here.
+                stream.reconnect = lambda: pool.acquire(key, connect, deadline=total_deadline,
+                                                        timeout=total, fresh=True)
             try:
                 return handler(stream, **kw)
             except RequestError as exc:
@@ -280,6 +286,7 @@ def connectionlayer(handler: ClientStreamHandler) -> ClientHandler:
                     conn.reused
                     and not stream.received_any
                     and not fresh
+                    and stream_driven is None  # open(): the stream replays (see above)
                     and (isidempotent(req) or not exc.sent)
                     and (body is None or body.rewind())
                 ):
@@ -324,10 +331,10 @@ def streamlayer(stream: HTTPStream, /, **kw: Any) -> Response:
     ``response_stream``, ``decompress``, ``verbose``, ``max_decoded_size``, and ``iofunction``
     for ``open``). Refuses keywords no layer took."""
     sink = kw.pop("response_stream", None)
-    decompress = cast("bool | None", kw.pop("decompress", None))
+    decompress: bool | None = kw.pop("decompress", None)
     verbose = int(kw.pop("verbose", 0) or 0)
-    max_size = cast("int | None", kw.pop("max_decoded_size", DEFAULT_MAX_DECODED_SIZE))
-    iofunction = cast("Callable[[ClientStream], object] | None", kw.pop("iofunction", None))
+    max_size: int | None = kw.pop("max_decoded_size", DEFAULT_MAX_DECODED_SIZE)
+    iofunction: Callable[[ClientStream], object] | None = kw.pop("iofunction", None)
     if kw:
         raise TypeError(f"request() got unexpected keyword argument(s): {', '.join(sorted(kw))}")
     if not isinstance(stream, ClientStream):
@@ -346,7 +353,9 @@ def streamlayer(stream: HTTPStream, /, **kw: Any) -> Response:
     resp = stream.startread()
     if verbose:
         _log_message(resp, verbose)
-    encoding = ", ".join(resp.headers.getall("Content-Encoding"))
+    encoding = resp.headers.get("Content-Encoding")  # one scan when absent, the usual case
+    if encoding is not None:
+        encoding = ", ".join(resp.headers.getall("Content-Encoding"))
     decoder: ContentDecoder | None = None
     if decompress is True or (decompress is None and encoding):
         decoder = ContentDecoder(encoding or "gzip", max_size=max_size)

@@ -9,7 +9,7 @@ idle longer than ``idle_timeout`` is closed (HTTP.jl #1331: a connection reused 
 idle hung for a quarter of an hour), and so is one the server has closed meanwhile
 (:meth:`Connection.is_stale`). The remaining race — the server closes just as we send — is
 handled by the connection layer, which replays an idempotent request once on a fresh
-connection.
+connection (for ``open()``, by the stream itself: ``ClientStream._may_replay``).
 """
 
 from __future__ import annotations
@@ -52,7 +52,10 @@ class Pool:
         self._idle: dict[PoolKey, deque[Connection]] = {}
         self._in_use = 0
         self._waiting = 0  # callers blocked in acquire(): release() notifies only then
-        self._cond = threading.Condition(threading.Lock())
+        # ``with self._lock`` is the C lock's own context manager; ``with self._cond`` would
+        # add two Python-level calls per use. Both hold the same lock.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
 
     def __repr__(self) -> str:
         idle = sum(len(d) for d in self._idle.values())
@@ -64,7 +67,7 @@ class Pool:
 
     def idle_count(self, key: PoolKey | None = None) -> int:
         """Idle connections kept (for ``key``, or in all)."""
-        with self._cond:
+        with self._lock:
             if key is not None:
                 return len(self._idle.get(key, ()))
             return sum(len(d) for d in self._idle.values())
@@ -83,7 +86,7 @@ class Pool:
         the pool is full; :class:`TimeoutError` (phase ``pool``) if ``deadline`` passes first."""
         stale: list[Connection] = []
         conn: Connection | None = None
-        with self._cond:
+        with self._lock:
             while True:
                 if not fresh:
                     conn = self._take_idle(key, stale)
@@ -112,7 +115,7 @@ class Pool:
         try:
             return connect()
         except BaseException:
-            with self._cond:
+            with self._lock:
                 self._in_use -= 1
                 if self._waiting:
                     self._cond.notify()
@@ -135,7 +138,7 @@ class Pool:
     def release(self, conn: Connection, reuse: bool) -> None:
         """Give ``conn`` back: kept idle for reuse if ``reuse``, else closed."""
         drop: Connection | None = None
-        with self._cond:
+        with self._lock:
             self._in_use -= 1
             if reuse:
                 conn.idle_since = time.monotonic()
@@ -153,14 +156,14 @@ class Pool:
     def forget(self, conn: Connection) -> None:
         """``conn`` leaves the pool for good, open (``openraw``, an upgrade): it no longer counts
         as in use and will never be reused."""
-        with self._cond:
+        with self._lock:
             self._in_use -= 1
             if self._waiting:
                 self._cond.notify()
 
     def close(self) -> None:
         """Close every idle connection (connections in use are closed when released)."""
-        with self._cond:
+        with self._lock:
             conns = [c for d in self._idle.values() for c in d]
             self._idle.clear()
         for c in conns:

@@ -60,7 +60,7 @@ def redirectlayer(handler: ClientHandler) -> ClientHandler:
     def redirects(req: Request, /, **kw: Any) -> Response:
         follow = bool(kw.pop("redirect", True))
         limit = int(kw.pop("redirect_limit", 3))
-        method_rule = cast("str | None", kw.pop("redirect_method", None))
+        method_rule: str | None = kw.pop("redirect_method", None)
         forward = bool(kw.pop("forwardheaders", True))
         hops = 0
         while True:

@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from wirehttp_parser import ClientHandler, Request, Response, isidempotent, retryable
 
@@ -112,7 +112,7 @@ def retrylayer(handler: ClientHandler) -> ClientHandler:
         limit = int(kw.pop("retries", 4))
         non_idempotent = bool(kw.pop("retry_non_idempotent", False))
         policy = kw.pop("retry_delays", None)
-        check = cast("Callable[..., bool] | None", kw.pop("retry_check", None))
+        check: Callable[..., bool] | None = kw.pop("retry_check", None)
         after_max = float(kw.pop("retry_after_max", 60.0))
         logerrors = bool(kw.pop("logerrors", False))
         logtag = kw.pop("logtag", None)

@@ -30,13 +30,14 @@ from wirehttp_parser import (
     encode_chunk,
     encode_last_chunk,
     encode_request_head,
+    isidempotent,
 )
 
 from ._bodies import OutgoingBody
 from ._errors import RequestError, TimeoutError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from wirehttp_parser import Event, Signal
 
@@ -55,6 +56,8 @@ EXPECT_CONTINUE_THRESHOLD = 1024 * 1024
 # How long to wait for 100 Continue before sending anyway (RFC 9110 §10.1.1: a client SHOULD
 # NOT wait for an indefinite period; curl waits 1 s).
 EXPECT_CONTINUE_WAIT = 1.0
+# The first read of a response (see ClientStream._fill).
+_HEAD_READ = 8192
 
 
 class _BodyReader(io.RawIOBase):
@@ -92,6 +95,7 @@ class ClientStream:
         "message", "response", "conn", "_pool", "_parser", "_head", "_early_head",
         "_deadline", "_phase", "_limit", "_wrote_head", "_chunked", "_closed_write",
         "_complete", "_released", "_received", "_sent", "_pending", "_reusable",
+        "_body_written", "reconnect",
     )
 
     def __init__(
@@ -124,6 +128,10 @@ class ClientStream:
         self._sent = False
         self._pending = b""
         self._reusable = True
+        self._body_written = False
+        # Set by the connection layer for ``open()``: a fresh connection for a one-time replay
+        # of the exchange when this (reused) one turns out stale; see _may_replay.
+        self.reconnect: Callable[[], Connection] | None = None
 
     def __repr__(self) -> str:
         return f"<ClientStream {self.message.method} {self.message.url}>"
@@ -172,7 +180,11 @@ class ClientStream:
         conn = self.conn
         self._settimeout()
         try:
-            n = conn.sock.recv_into(conn.rbuf)
+            # Until the head is parsed, read at most _HEAD_READ bytes: what the parser is fed
+            # stays referenced until the exchange is garbage-collected, and a Content-Length
+            # body is received in place after the head anyway (read_body). Bodies read through
+            # the parser (chunked, streamed) use the whole buffer.
+            n = conn.sock.recv_into(conn.rbuf, _HEAD_READ if self._head is None else 0)
         except socket.timeout as exc:
             self._reusable = False
             raise self._timeout_error(exc) from exc
@@ -258,6 +270,7 @@ class ClientStream:
             self.startwrite()
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         if raw:
+            self._body_written = True
             self._send(encode_chunk(raw) if self._chunked else raw)
         return len(raw)
 
@@ -265,10 +278,54 @@ class ClientStream:
         """End the body: the last chunk and ``message.trailers`` when chunked."""
         if self._closed_write:
             return
+        try:
+            self._closewrite()
+        except RequestError as exc:
+            if not self._may_replay(exc):
+                raise
+            self._replay()
+
+    def _closewrite(self) -> None:
         self.startwrite()
         self._closed_write = True
         if self._chunked:
             self._send(encode_last_chunk(self.message.trailers))
+
+    def _may_replay(self, exc: RequestError) -> bool:
+        """Whether a failed exchange of ``open()`` may be sent again, once, on a fresh
+        connection: the failed connection came from the pool (a keep-alive connection the
+        server closed as we used it, RFC 9112 §9.3.1), nothing of the response arrived, no body
+        byte was written, and the method is idempotent or nothing at all reached the server."""
+        return (
+            self.reconnect is not None
+            and self.conn.reused
+            and not self._received
+            and not self._body_written
+            and (isidempotent(self.message) or not exc.sent)
+        )
+
+    def _replay(self) -> None:
+        """Send what was sent so far (the head, and the end of an empty body) again on a fresh
+        connection, in place of the stale one."""
+        reconnect = self.reconnect
+        assert reconnect is not None
+        self.reconnect = None  # once only
+        closed_write = self._closed_write
+        self._pool.release(self.conn, False)
+        try:
+            self.conn = reconnect()
+        except BaseException:
+            self._released = True  # nothing left to give back
+            raise
+        self._parser = ResponseParser()
+        self._parser.expect(self.message.method)
+        self._early_head = None
+        self._wrote_head = self._closed_write = self._sent = False
+        self._reusable = True
+        self._received = 0
+        self.startwrite()
+        if closed_write:
+            self._closewrite()
 
     def send_request(self, body: OutgoingBody) -> None:
         """Send head and body in one go (the request() path). Large or unsized bodies go after
@@ -325,6 +382,15 @@ class ClientStream:
         still to be read."""
         if self.response is not None:
             return self.response
+        try:
+            return self._startread()
+        except RequestError as exc:
+            if not self._may_replay(exc):
+                raise
+            self._replay()
+            return self._startread()
+
+    def _startread(self) -> Response:
         if not self._closed_write:
             self.closewrite()
         head = self._early_head
@@ -362,7 +428,8 @@ class ClientStream:
             return data
         if self._complete:
             return b""
-        self.startread()
+        if self.response is None:
+            self.startread()
         while True:
             ev = self._next()
             if type(ev) is Data:
@@ -406,7 +473,8 @@ class ClientStream:
     def read_body(self) -> bytes:
         """The rest of the body in memory. A ``Content-Length`` body is received straight into
         one buffer of its size."""
-        self.startread()
+        if self.response is None:
+            self.startread()
         head = self._head
         assert head is not None
         length = head.content_length

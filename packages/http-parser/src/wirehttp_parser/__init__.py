@@ -140,6 +140,10 @@ from ._protocols import (
     ClientStreamHandler,
     Layer,
     StreamLayer,
+    startwrite,
+    startread,
+    closewrite,
+    closeread,
 )
 from ._sniff import (
     sniff,
@@ -294,6 +298,10 @@ __all__ = [
     "ClientStreamHandler",
     "Layer",
     "StreamLayer",
+    "startwrite",
+    "startread",
+    "closewrite",
+    "closeread",
     "sniff",
     "StatusCodes",
     "statustext",

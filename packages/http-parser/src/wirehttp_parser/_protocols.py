@@ -32,6 +32,10 @@ __all__ = [
     "ClientStreamHandler",
     "Layer",
     "StreamLayer",
+    "startwrite",
+    "startread",
+    "closewrite",
+    "closeread",
 ]
 
 
@@ -116,3 +120,31 @@ Layer: TypeAlias = Callable[[ClientHandler], ClientHandler]
 
 StreamLayer: TypeAlias = Callable[[ClientStreamHandler], ClientStreamHandler]
 """A client stream layer."""
+
+
+class _StartReadable(Protocol):
+    def startread(self) -> Response: ...
+
+
+# HTTP.jl exports these four at module level (``HTTP.startwrite(http)``); they work on the
+# client's and the server's streams alike.
+
+
+def startwrite(stream: HTTPStream) -> None:
+    """Send the head: the request's on a client stream, the response's on a server stream."""
+    stream.startwrite()
+
+
+def startread(stream: _StartReadable) -> Response:
+    """Read the response head on a client stream and return the response."""
+    return stream.startread()
+
+
+def closewrite(stream: HTTPStream) -> None:
+    """Finish the body being written (the last chunk when chunked)."""
+    stream.closewrite()
+
+
+def closeread(stream: HTTPStream) -> None:
+    """Finish reading the body (and its trailers); the connection can then be reused."""
+    stream.closeread()
