@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export UV_PYTHON_DOWNLOADS=never PATH="$HOME/.local/bin:$PATH"
 # Test tools for the isolated environments (the workspace's dev group pins the same ones).
-TEST_TOOLS=(pytest pytest-timeout hypothesis)
+TEST_TOOLS=(pytest pytest-timeout hypothesis trustme)
 step() { printf '\n== %s\n' "$*"; }
 # A working interpreter for Python $1, or nothing (pyenv shims of inactive versions fail).
 find_python() {

@@ -278,8 +278,8 @@ def test_slow_handler_moves_to_the_pool_after_two_slow_calls(
     t.join(5)
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl(start_server: Start) -> None:
+    assert shutil.which("curl"), "curl is a test peer; scripts/bootstrap.sh installs it"
     s = start_server(echo)
     out = subprocess.run(
         ["curl", "-sS", "--max-time", "5", "-d", "from curl", f"http://127.0.0.1:{s.port}/c"],

@@ -1,5 +1,5 @@
-"""TLS with a stdlib SSLContext and a test CA made by trustme (a dev dependency: the isolated
-run of the server's tests with only its declared dependencies skips this file)."""
+"""TLS with a stdlib SSLContext and a test CA made by trustme (a test tool, installed in the
+workspace and in the isolated environments scripts/check.sh makes)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import socket
 import ssl
 
 import pytest
+import trustme
 
 from wirehttp_parser import Request, Response
 
 from ._net import GET_CLOSE, connect
 from .conftest import Start
 
-trustme = pytest.importorskip("trustme")
 
 
 def ok(req: Request) -> Response:

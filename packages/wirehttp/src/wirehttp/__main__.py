@@ -1,6 +1,7 @@
-"""The ``wirehttp`` command. ``wirehttp demo`` shows the sans-I/O parser at work: a request
-fed to the parser in awkward pieces, a pipelined second request, a chunked response with a
-trailer, a message rejected by the strict rules, and the URI, sniffing and writer helpers."""
+"""The ``wirehttp`` command. ``wirehttp demo`` shows the sans-I/O parser at work (a request fed
+in awkward pieces, a pipelined second request, a chunked response with a trailer, a message
+rejected by the strict rules, the URI, sniffing and writer helpers), then starts a server with
+a Router on 127.0.0.1 and exercises it with the client."""
 
 from __future__ import annotations
 
@@ -59,6 +60,21 @@ def demo() -> int:
     print("   sniff(PNG):", HTTP.sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
     print("   sniff(JSON):", HTTP.sniff('{"a": -1.0}'))
     print("   statustext(418):", HTTP.statustext(418))
+
+    _say("A server with a Router on 127.0.0.1, exercised with the client")
+    router = HTTP.Router()
+    HTTP.register(router, "GET", "/hello/{name}", lambda req: HTTP.Response(200, f"Hello, {HTTP.getparam(req, 'name')}!"))
+    HTTP.register(router, "POST", "/echo", lambda req: HTTP.Response(200, [("Content-Type", "text/plain")], req.body))
+    with HTTP.serve_background(router, "127.0.0.1", 0) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        r = HTTP.get(f"{base}/hello/julia")
+        print(f"   GET /hello/julia -> {r.status} {r.text!r}")
+        r = HTTP.post(f"{base}/echo", body=["streamed ", "in ", "chunks"])
+        print(f"   POST /echo (chunked) -> {r.status} {r.text!r}")
+        r = HTTP.request("DELETE", f"{base}/echo", status_exception=False)
+        print(f"   DELETE /echo -> {r.status}, Allow: {HTTP.header(r, 'Allow')}")
+        r = HTTP.get(f"{base}/nowhere", status_exception=False)
+        print(f"   GET /nowhere -> {r.status}")
     return 0
 
 
