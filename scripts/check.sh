@@ -31,10 +31,12 @@ rm -rf dist .ci-venvs
 uv build --all-packages --out-dir dist --quiet
 ls dist
 
+# Every build is version 0.1.0: --no-cache keeps uv from installing an older wheel it cached
+# under the same name and version.
 step "install the meta-package from the wheels alone into a fresh environment"
 uv venv --quiet --python "$(command -v python3)" .ci-venvs/wheels
 uv pip install --quiet --python .ci-venvs/wheels "${TEST_TOOLS[@]}"
-uv pip install --quiet --python .ci-venvs/wheels --no-index --find-links dist wirehttp
+uv pip install --quiet --no-cache --python .ci-venvs/wheels --no-index --find-links dist wirehttp
 .ci-venvs/wheels/bin/python -m pytest -q -p no:cacheprovider tests/meta
 
 for pkg in parser client server websockets cookies forms; do
@@ -46,7 +48,7 @@ for pkg in parser client server websockets cookies forms; do
     env=.ci-venvs/$pkg
     uv venv --quiet --python "$(command -v python3)" "$env"
     uv pip install --quiet --python "$env" "${TEST_TOOLS[@]}"
-    uv pip install --quiet --python "$env" --no-index --find-links dist "wirehttp-$pkg"
+    uv pip install --quiet --no-cache --python "$env" --no-index --find-links dist "wirehttp-$pkg"
     "$env/bin/python" -m pytest -q -p no:cacheprovider "tests/$pkg"
 done
 
