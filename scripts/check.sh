@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export UV_PYTHON_DOWNLOADS=never PATH="$HOME/.local/bin:$PATH"
-# Test tools for the isolated environments (the workspace's dev group pins the same ones).
-TEST_TOOLS=(pytest pytest-timeout hypothesis trustme)
+# Test tools and test peers for the isolated environments (the workspace's dev group has them).
+TEST_TOOLS=(pytest pytest-timeout hypothesis trustme httpbin gunicorn)
 step() { printf '\n== %s\n' "$*"; }
 # A working interpreter for Python $1, or nothing (pyenv shims of inactive versions fail).
 find_python() {
@@ -48,6 +48,17 @@ for pkg in parser client server websockets cookies forms; do
     env=.ci-venvs/$pkg
     uv venv --quiet --python "$(command -v python3)" "$env"
     uv pip install --quiet --python "$env" "${TEST_TOOLS[@]}"
+    # Its optional extras (other than wirehttp siblings) are declared dependencies too.
+    mapfile -t extras < <(python3 - "packages/http-$pkg/pyproject.toml" <<'PY'
+import sys, tomllib
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+for reqs in project.get("optional-dependencies", {}).values():
+    for r in reqs:
+        if not r.startswith("wirehttp"):
+            print(r)
+PY
+)
+    if ((${#extras[@]})); then uv pip install --quiet --python "$env" "${extras[@]}"; fi
     uv pip install --quiet --no-cache --python "$env" --no-index --find-links dist "wirehttp-$pkg"
     "$env/bin/python" -m pytest -q -p no:cacheprovider "tests/$pkg"
 done
