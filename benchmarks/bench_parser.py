@@ -15,6 +15,10 @@ for a full parse from fresh bytes to the end of the message:
   that collect the URL, the header pairs and the body.
 
 Strict validation is on for us (the default) and for h11 (it has no other mode). No network.
+
+The first line says which build of ``wirehttp_parser`` was loaded: the pure-Python one (the
+default) or the mypyc-compiled one (``scripts/build_compiled_parser.sh`` builds that wheel into a
+throwaway environment and runs this file there).
 """
 
 from __future__ import annotations
@@ -242,6 +246,13 @@ def _check(data: bytes, response: bool) -> None:
     assert sink.done and b"".join(sink.body) == body
 
 
+def build_name() -> str:
+    """Which build of the parser this process loaded, and from where."""
+    path = sys.modules[RequestParser.__module__].__file__ or "?"
+    kind = "compiled (mypyc)" if path.endswith((".so", ".pyd")) else "pure Python"
+    return f"wirehttp_parser build: {kind}, {os.path.dirname(path)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
@@ -249,6 +260,7 @@ def main() -> None:
     number, repeat = (200, 1) if args.quick else (2000, 7)
     batch = 16
 
+    print(build_name())
     print(f"Python {sys.version.split()[0]} on {platform.machine()}, {os.cpu_count()} CPUs, "
           f"{platform.platform()}")  # fmt: skip
     print(f"h11 {version('h11')}, httptools {version('httptools')}; "

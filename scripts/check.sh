@@ -3,7 +3,8 @@
 # and tests; every package built with hatchling and installed from its wheel into a fresh
 # environment without the workspace (exact sibling pins resolved from the wheels alone); each
 # package's tests in an environment holding only its declared dependencies; the whole suite on
-# Python 3.13 when one is installed; and the whole suite on Python 3.11 last.
+# Python 3.13 when one is installed; and the whole suite on Python 3.11 last. The parser is
+# also built compiled with mypyc and its tests run against that wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -62,6 +63,24 @@ PY
     uv pip install --quiet --no-cache --python "$env" --no-index --find-links dist "wirehttp-$pkg"
     "$env/bin/python" -m pytest -q -p no:cacheprovider "tests/$pkg"
 done
+
+step "wirehttp-parser compiled with mypyc: tests/parser against that wheel"
+# The parser's hot modules compile with mypyc (one source; the pure wheel stays the default).
+# hatch-mypyc compiles in place and renames pyproject.toml while it runs, so the compiled wheel
+# is built from the sdist in uv's own temporary copy, never in the tree.
+# WIREHTTP_EXPECT_BUILD makes the tests fail if the pure source were imported instead.
+rm -rf .ci-venvs/parser-mypyc
+uv build --package wirehttp-parser --sdist --out-dir .ci-venvs/parser-mypyc/sdist --quiet
+HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist --quiet \
+    .ci-venvs/parser-mypyc/sdist/wirehttp_parser-*.tar.gz
+ls .ci-venvs/parser-mypyc/dist/wirehttp_parser-*-cp3*.whl
+uv venv --quiet --python "$(command -v python3)" .ci-venvs/parser-mypyc/venv
+uv pip install --quiet --python .ci-venvs/parser-mypyc/venv "${TEST_TOOLS[@]}" \
+    "brotli>=1.2" "zstandard>=0.22"
+uv pip install --quiet --no-cache --python .ci-venvs/parser-mypyc/venv --no-index \
+    --find-links .ci-venvs/parser-mypyc/dist wirehttp-parser
+WIREHTTP_EXPECT_BUILD=compiled .ci-venvs/parser-mypyc/venv/bin/python -m pytest -q \
+    -p no:cacheprovider tests/parser
 
 if PY313=$(find_python 3.13); then
     step "the whole suite on Python 3.13 ($PY313)"

@@ -16,6 +16,7 @@ from wirehttp_parser import (
     Data,
     Event,
     HeaderTooLarge,
+    InvalidHeaderField,
     Limits,
     ParseError,
     RequestParser,
@@ -247,3 +248,22 @@ def test_fast_path_matches_slow_path_for_responses(
     slow = _outcome(_head._slow_response_head, raw, 7, strict, limits, method)
     fast = _outcome(_head.parse_response_head, raw, 7, strict, limits, method)
     assert fast == slow
+
+
+def test_first_error_wins_however_the_head_is_split() -> None:
+    """Regression (found by hypothesis): a bare CR before a bare LF is the error reported,
+    whether the head arrives whole or byte by byte (the early bare-LF check used to win)."""
+    data = (
+        b"X-CUSTOM /0000000 HTTP/1.1\r\nHost: example.com\r\n00:0000000000000000 \r\n"
+        b"000000000000:  0 \t \r\r\n\n0000000: 000000000000000 \t \r\n\r\n"
+    )
+
+    def outcome(pieces: Sequence[bytes]) -> object:
+        try:
+            return parse(RequestParser(), pieces)
+        except ParseError as exc:
+            return (type(exc), exc.offset, exc.data)
+
+    whole = outcome([data])
+    assert whole == (InvalidHeaderField, 88, b"\r")
+    assert outcome([data[i : i + 1] for i in range(len(data))]) == whole

@@ -55,7 +55,10 @@ _TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _METHODS: Final = frozenset(
     {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 )
-_STATUS_LINE: Final = re.compile(r"(HTTP/[0-9]\.[0-9]) ([1-5][0-9][0-9]) (.*)")
+# status-code = 3DIGIT (RFC 9110 §15), 100–599 here: the fast path looks the code up whole,
+# which checks and converts it in one step (int() would also take "+12", " 12", "1_2", and
+# non-ASCII digits). Anything else goes to the slow path, which says what is wrong.
+_STATUS_CODES: Final = {str(code): code for code in range(100, 600)}
 _VERSION: Final = re.compile(rb"HTTP/([0-9])\.([0-9])")
 _VERSIONS: Final = {"HTTP/1.1": HTTP_1_1, "HTTP/1.0": HTTP_1_0}
 
@@ -115,14 +118,16 @@ def parse_response_head(
     fast = _fast_head(raw, limits)
     if fast is not None:
         start, pairs, specials = fast
-        m = _STATUS_LINE.fullmatch(start)
-        if m is not None:
-            vs, code, reason = m.groups()
+        # status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4); the
+        # reason may hold spaces, and _fast_head has excluded control characters.
+        parts = start.split(" ", 2)
+        if len(parts) == 3:
+            vs, code, reason = parts
             version = _VERSIONS.get(vs)
-            if version is not None:
+            status = _STATUS_CODES.get(code)
+            if version is not None and status is not None:
                 return response_head(
-                    int(code), reason, version, pairs, specials, raw, base, strict, limits,
-                    method,
+                    status, reason, version, pairs, specials, raw, base, strict, limits, method
                 )
     return _slow_response_head(raw, base, strict, limits, method)
 

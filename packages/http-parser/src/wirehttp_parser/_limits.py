@@ -53,6 +53,10 @@ class Limits:
         Bytes of content (after removing the chunked coding), or ``None`` for no limit
         (:class:`BodyTooLarge`, 413). A ``Content-Length`` over it fails at the head, before any
         content is read; a chunked body fails at the chunk-size line that would pass it.
+
+    Each limit must be an ``int`` ≥ 1 (``max_body``: ``None`` or an ``int`` ≥ 0; ``bool`` is not
+    taken); anything else raises :class:`ValueError` naming the field. This module stays
+    Python in the mypyc build, so the error is the same in both builds.
     """
 
     max_start_line: int = 8192

@@ -231,6 +231,10 @@ class _Parser(ABC):
     def _parse_head(self, raw: bytes, base: int) -> Event:
         """Parse one head (start line to the last field line's CRLF) at stream ``base``."""
 
+    @abstractmethod
+    def _check_head(self, raw: bytes, base: int) -> None:
+        """Raise the first error in ``raw`` as :meth:`_parse_head` would, changing no state."""
+
     def _read_head(self) -> Event | Signal:
         buf = self._buf
         pos = self._pos
@@ -333,6 +337,9 @@ class _Parser(ABC):
             m = _BARE_LF.search(buf, max(pos + 1, scan))
             if m is not None:
                 nl = m.start()
+                # Fail as parsing the whole head would, whatever the split: an earlier error in
+                # the lines before this one (a bare CR, a bad field line) is reported first.
+                self._check_head(bytes(buf[pos : nl + 1]), base + pos)
                 start = buf.rfind(b"\n", pos, nl) + 1 or pos
                 cls = self._start_error if start == pos else InvalidHeaderField
                 raise cls(
@@ -461,47 +468,54 @@ class _Parser(ABC):
             self._remaining = size
             self._step = self._read_chunk_data
             return self._read_chunk_data()
-        # The whole chunk and its CRLF are here. The chunks after it that are buffered whole
-        # go into the same Data event (how content is cut into events is not part of the
-        # contract): a body that arrived in one read costs one event, not one per chunk.
-        # Only plain size lines are taken here; an extension, a last chunk with trailers, a
-        # chunk over Limits.max_body or anything malformed ends the run, and the next call
-        # deals with it (so the data before a bad chunk is still delivered first).
         data = buf[start:stop]
         pos = stop + 2
-        pieces: list[bytes | bytearray] | None = None
-        while pos < n:
-            end = buf.find(b"\r\n", pos, pos + max_line + 2)
-            if not 0 < end - pos < 16:
-                break
-            line = buf[pos:end]
-            if line.translate(None, HEXDIGITS):
-                break
-            size = int(line, 16)
-            start = end + 2
-            if size == 0:
-                # The last chunk: its line is consumed here, the trailer section comes next.
-                self._scan = start
-                self._step = self._read_trailers
-                pos = start
-                break
-            stop = start + size
-            seen += size
-            if (
-                n < stop + 2
-                or buf[stop] != 0x0D
-                or buf[stop + 1] != 0x0A
-                or (max_body is not None and seen > max_body)
-            ):
-                break
-            if pieces is None:
-                pieces = [data]
-            pieces.append(buf[start:stop])
-            self._body_seen = seen
-            pos = stop + 2
+        if pos < n and type(buf) is bytes:
+            # The whole chunk and its CRLF are here, and more bytes after them. The chunks
+            # after it that are buffered whole go into the same Data event (how content is cut
+            # into events is not part of the contract): a chunked body that arrived in one read
+            # costs one event, not one per chunk. Only plain size lines are taken here; an
+            # extension, a last chunk with trailers, a chunk over Limits.max_body or anything
+            # malformed ends the run, and the next call deals with it (so the data before a
+            # bad chunk is still delivered first). Only for a buffer that is one feed's bytes
+            # (the common case): the type test lets compiled code index and slice ``buf`` as
+            # bytes, and costs Python one comparison.
+            pieces: list[bytes | bytearray] | None = None
+            taken = seen
+            while pos < n:
+                end = buf.find(b"\r\n", pos, pos + max_line + 2)
+                if not 0 < end - pos < 16:
+                    break
+                line = buf[pos:end]
+                if line.translate(None, HEXDIGITS):
+                    break
+                size = int(line, 16)
+                start = end + 2
+                if size == 0:
+                    # The last chunk: its line is consumed here; the trailer section is next.
+                    self._scan = start
+                    self._step = self._read_trailers
+                    pos = start
+                    break
+                stop = start + size
+                seen += size
+                if (
+                    n < stop + 2
+                    or buf[stop] != 0x0D
+                    or buf[stop + 1] != 0x0A
+                    or (max_body is not None and seen > max_body)
+                ):
+                    break
+                if pieces is None:
+                    pieces = [data]
+                pieces.append(buf[start:stop])
+                taken = seen
+                pos = stop + 2
+            self._body_seen = taken
+            if pieces is not None:
+                self._pos = pos
+                return Data(b"".join(pieces))
         self._pos = pos
-        if pieces is not None:
-            return Data(b"".join(pieces))
         return Data(data if type(data) is bytes else bytes(data))
 
     def _chunk_line_incomplete(self) -> Event | Signal:
@@ -621,6 +635,9 @@ class RequestParser(_Parser):
 
     __slots__ = ()
 
+    def _check_head(self, raw: bytes, base: int) -> None:
+        parse_request_head(raw, base, self._strict, self._limits)
+
     def _parse_head(self, raw: bytes, base: int) -> Event:
         head = parse_request_head(raw, base, self._strict, self._limits)
         self.keep_alive = keep_alive = head.keep_alive
@@ -654,6 +671,10 @@ class ResponseParser(_Parser):
         if self._methods is None:
             self._methods = deque()
         self._methods.append(method)
+
+    def _check_head(self, raw: bytes, base: int) -> None:
+        methods = self._methods
+        parse_response_head(raw, base, self._strict, self._limits, methods[0] if methods else "GET")
 
     def _parse_head(self, raw: bytes, base: int) -> Event:
         methods = self._methods
