@@ -53,3 +53,26 @@ def test_ca_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
     assert C.ca_bundle() is None
     monkeypatch.setenv("CURL_CA_BUNDLE", "/tmp/ca.pem")
     assert C.ca_bundle() == "/tmp/ca.pem"
+
+
+def test_upper_case_https_proxy_and_no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY", "REQUEST_METHOD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://upper-tls:3128")
+    assert C.proxy_for(URI("https://example.com/")) == "http://upper-tls:3128"
+    assert C.proxy_for(URI("wss://example.com/")) == "http://upper-tls:3128"
+    assert C.proxy_for(URI("http://example.com/")) is None  # HTTPS_PROXY is for https only
+    monkeypatch.setenv("REQUEST_METHOD", "GET")  # the httpoxy guard is about HTTP_PROXY only
+    assert C.proxy_for(URI("https://example.com/")) == "http://upper-tls:3128"
+    monkeypatch.delenv("REQUEST_METHOD")
+    monkeypatch.setenv("https_proxy", "http://lower-tls:3128")
+    assert C.proxy_for(URI("https://example.com/")) == "http://lower-tls:3128"  # lower case wins
+    monkeypatch.delenv("https_proxy")
+    monkeypatch.setenv("NO_PROXY", "example.com, 10.0.0.0/8")
+    assert C.proxy_for(URI("https://api.example.com/")) is None
+    assert C.proxy_for(URI("https://10.1.2.3/")) is None
+    assert C.proxy_for(URI("https://example.org/")) == "http://upper-tls:3128"
+    assert C.bypass_proxy("example.com", 443) and not C.bypass_proxy("example.org", 443)
+    monkeypatch.setenv("no_proxy", "example.org")  # lower case wins over NO_PROXY
+    assert C.proxy_for(URI("https://example.org/")) is None
+    assert C.proxy_for(URI("https://example.com/")) == "http://upper-tls:3128"

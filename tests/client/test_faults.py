@@ -187,30 +187,83 @@ def test_stale_race_not_replayed_for_post(raw_server: Make) -> None:
     assert srv.connections == 1
 
 
-def test_connect_timeout() -> None:
-    # A listener whose accept queue is full: Linux drops further SYNs, so connecting hangs
-    # until connect_timeout fires.
+def _full_backlog() -> tuple[socket.socket, list[socket.socket]]:
+    """A listener whose accept queue is full: Linux drops further SYNs (the kernel's
+    ``ListenOverflows``), even on loopback, so a new connect() stalls in SYN-SENT."""
     lsock = socket.socket()
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(0)
     port = lsock.getsockname()[1]
     fillers = []
+    for _ in range(3):
+        f = socket.socket()
+        f.setblocking(False)
+        f.connect_ex(("127.0.0.1", port))
+        fillers.append(f)
+    time.sleep(0.1)
+    return lsock, fillers
+
+
+def _check_cause(err: C.TimeoutError) -> None:
+    # The socket's own timeout is kept, as .cause and as the chained __cause__.
+    assert isinstance(err.cause, socket.timeout) and err.__cause__ is err.cause
+
+
+def test_connect_timeout() -> None:
+    lsock, fillers = _full_backlog()  # connecting hangs until connect_timeout fires
+    port = lsock.getsockname()[1]
     try:
-        for _ in range(3):
-            f = socket.socket()
-            f.setblocking(False)
-            f.connect_ex(("127.0.0.1", port))
-            fillers.append(f)
-        time.sleep(0.1)
         t = time.monotonic()
         with pytest.raises(C.TimeoutError) as info:
             C.get(f"http://127.0.0.1:{port}/", connect_timeout=0.3, retry=False)
         assert time.monotonic() - t < 2
         assert info.value.phase == "connect"
+        _check_cause(info.value)
     finally:
         for f in fillers:
             f.close()
         lsock.close()
+
+
+def test_total_timeout_during_a_stalled_connect() -> None:
+    lsock, fillers = _full_backlog()
+    port = lsock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/stalled"
+    try:
+        t = time.monotonic()
+        with pytest.raises(C.TimeoutError) as info:
+            C.get(url, timeout=0.4)  # connect_timeout is 30 s: the total deadline fires first
+        elapsed = time.monotonic() - t
+        assert 0.3 < elapsed < 2, elapsed
+        err = info.value
+        assert err.phase == "deadline" and err.timeout == 0.4
+        assert "connecting to 127.0.0.1" in str(err)
+        assert err.request is not None and str(err.request.url) == url and err.request.method == "GET"
+        _check_cause(err)
+    finally:
+        for f in fillers:
+            f.close()
+        lsock.close()
+
+
+def test_total_timeout_during_a_stalled_response_head(raw_server: Make) -> None:
+    def stall(c: socket.socket) -> None:
+        read_request(c)
+        time.sleep(1)  # never answers (within the test's 0.4 s)
+
+    srv = raw_server(stall)
+    t = time.monotonic()
+    with pytest.raises(C.TimeoutError) as info:
+        C.get(srv.url + "/head", timeout=0.4)  # no readtimeout: only the total deadline
+    elapsed = time.monotonic() - t
+    assert 0.3 < elapsed < 2, elapsed
+    err = info.value
+    assert err.phase == "deadline" and err.timeout == 0.4 and "reading the response" in str(err)
+    assert err.request is not None and str(err.request.url) == srv.url + "/head"
+    _check_cause(err)
+    assert srv.connections == 1  # the total deadline is never retried
+    # A builtin TimeoutError too, and an HTTPError.
+    assert isinstance(err, TimeoutError) and isinstance(err, C.ClientError)
 
 
 def test_close_delimited_and_http10_bodies(raw_server: Make) -> None:

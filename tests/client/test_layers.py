@@ -118,3 +118,16 @@ def test_verbose_logs(httpbin: Httpbin, caplog: pytest.LogCaptureFixture) -> Non
     text = "\n".join(caplog.messages)
     assert "GET http://127.0.0.1" in text and "200 OK" in text
     assert "Authorization: secret" not in text and "Authorization: ******" in text
+
+
+def test_verbose_1_logs_request_and_status_lines_only(httpbin: Httpbin, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="wirehttp.client"):
+        C.get(httpbin("/get"), [("X-Secret-Header", "v")], verbose=1)
+    lines = [r.getMessage() for r in caplog.records if r.name == "wirehttp.client"]
+    assert lines == [f"GET {httpbin('/get')}", "HTTP/1.1 200 OK"]  # no headers, no body
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="wirehttp.client"):
+        C.get(httpbin("/get"), [("X-Secret-Header", "v")])  # verbose=0: nothing
+    assert not [r for r in caplog.records if r.name == "wirehttp.client"]

@@ -64,6 +64,21 @@ def test_retries_are_limited(raw_server: Make) -> None:
         C.get(srv.url, retry=False, pool=C.Pool(1))
 
 
+def test_exponential_backoff_object_as_retry_delays(raw_server: Make) -> None:
+    policy = C.ExponentialBackOff(n=2, first_delay=0.05, factor=2.0, jitter=0.0)
+    srv = raw_server(_statuses(R503, R503, R200))
+    t = time.monotonic()
+    r = C.get(srv.url, retry_delays=policy, pool=C.Pool(1))
+    assert time.monotonic() - t >= 0.05 + 0.1  # its delays were waited, in order
+    assert r.status == 200 and r.request is not None and r.request.context[C.RETRY_ATTEMPT] == 2
+    # The same frozen policy again (a fresh sequence each time): its n=2 limits the retries
+    # below retries=4.
+    always = raw_server(_statuses(R503))
+    with pytest.raises(C.StatusError) as info:
+        C.get(always.url, retry_delays=policy, pool=C.Pool(1))
+    assert info.value.request is not None and info.value.request.context[C.RETRY_ATTEMPT] == 2
+
+
 def test_post_not_retried_unless_asked(raw_server: Make) -> None:
     srv = raw_server(_statuses(R503, R200))
     with pytest.raises(C.StatusError):

@@ -151,3 +151,16 @@ def test_request_method_disables_upper_case_http_proxy(clean_env: pytest.MonkeyP
     clean_env.setenv("REQUEST_METHOD", "GET")  # under CGI: httpoxy
     with pytest.raises(C.ConnectError):
         C.get(f"http://{NOWHERE}/x", retry=False)
+
+
+def test_environment_upper_case_https_proxy_and_no_proxy(clean_env: pytest.MonkeyPatch,
+                                                          tinyproxies: Proxies) -> None:
+    proxy, _ = tinyproxies
+    clean_env.setenv("HTTPS_PROXY", proxy.url)
+    with pytest.raises(C.ConnectError) as info:  # through the proxy: a CONNECT it refused
+        C.get(f"https://{NOWHERE}/", retry=False)
+    assert info.value.response is not None and info.value.response.status >= 400
+    clean_env.setenv("NO_PROXY", f"other.example, {NOWHERE}")
+    with pytest.raises(C.ConnectError) as direct:  # bypassed: our own DNS lookup failed
+        C.get(f"https://{NOWHERE}/", retry=False)
+    assert direct.value.response is None and isinstance(direct.value.cause, socket.gaierror)

@@ -22,15 +22,27 @@ def ca() -> trustme.CA:
 
 def _serve(c: socket.socket) -> None:
     while req := read_request(c):
-        sni = getattr(c, "server_hostname", None)
-        body = b"secure " + req.split(b" ", 2)[1] + (b" sni=" + sni.encode() if sni else b"")
+        body = b"secure " + req.split(b" ", 2)[1]
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 
 
 @pytest.fixture
-def tls_server(ca: trustme.CA) -> Iterator[RawServer]:
+def sni_names() -> list[str | None]:
+    """The server name each TLS handshake with ``tls_server`` indicated (None: no SNI)."""
+    return []
+
+
+@pytest.fixture
+def tls_server(ca: trustme.CA, sni_names: list[str | None]) -> Iterator[RawServer]:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("localhost", "127.0.0.1").configure_cert(ctx)
+
+    def sni(sslobj: object, name: str | None, context: ssl.SSLContext) -> None:
+        # Run by the server's handshake with the name the client sent in its ClientHello
+        # (a server-side socket's server_hostname is always None: it cannot tell).
+        sni_names.append(name)
+
+    ctx.sni_callback = sni
     srv = RawServer(_serve, tls=ctx)
     try:
         yield srv
@@ -134,3 +146,39 @@ def test_client_certificate(ca: trustme.CA, ca_file: str, tmp_path: Path) -> Non
             C.get(srv.url + "/none", socket_type_tls=C.StdlibTLS(cafile=ca_file), retry=False)
     finally:
         srv.close()
+
+
+@pytest.mark.parametrize("backend", ["stdlib", "pyopenssl"])
+def test_sni_is_sent_for_names_not_for_ip_literals(tls_server: RawServer, sni_names: list[str | None],
+                                                    ca_file: str, backend: str) -> None:
+    tls: C.TLSBackend = C.StdlibTLS(cafile=ca_file) if backend == "stdlib" else C.PyOpenSSLTLS(cafile=ca_file)
+    assert C.get(tls_server.url + "/sni", socket_type_tls=tls, pool=C.Pool(1)).body == b"secure /sni"
+    assert sni_names == ["localhost"]
+    # RFC 6066 §3: a literal IP address is not permitted as a server name; none is sent.
+    sni_names.clear()
+    ip_url = tls_server.url.replace("localhost", "127.0.0.1")
+    assert C.get(ip_url + "/ip", socket_type_tls=tls, pool=C.Pool(1)).status == 200
+    assert sni_names == [None]
+
+
+def test_backend_keys_never_collide_after_garbage_collection(ca_file: str) -> None:
+    # The pool key includes the backend's key; were it id(backend), a backend created after
+    # another was freed could get its id and be handed the other's connections (made with
+    # another CA or client certificate): test_client_certificate failed that way now and then.
+    import gc
+
+    for make in (lambda: C.StdlibTLS(cafile=ca_file), lambda: C.PyOpenSSLTLS(cafile=ca_file)):
+        keys = []
+        for _ in range(20):
+            backend = make()
+            keys.append(backend.key)
+            del backend
+            gc.collect()
+        assert len(set(keys)) == 20
+    ctx_keys = []
+    for _ in range(20):
+        ctx = ssl.create_default_context()
+        ctx_keys.append(C.StdlibTLS(ctx).key)
+        del ctx
+        gc.collect()
+    assert len(set(ctx_keys)) == 20

@@ -2,7 +2,10 @@
 
 The file name comes from ``Content-Disposition`` (RFC 6266, ``filename*`` first) or the URL's
 last path segment, reduced to a bare name so that a hostile server can never write outside the
-chosen directory.
+chosen directory. Through redirects only the final response is saved, and it is named after
+that response and its URL: the function that saves runs once per hop (it is the stack's
+``iofunction``), so it skips the body of a 3xx with a ``Location``: one that is followed,
+or one that is not (then no file is created and it is a :class:`StatusError`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ import tempfile
 import time
 from typing import Any, Unpack
 
-from wirehttp_parser import URI, ContentDecoder, HeadersLike, Response, iserror, nobody, unescapeuri
+from wirehttp_parser import (
+    URI,
+    ContentDecoder,
+    HeadersLike,
+    Response,
+    iserror,
+    isredirect,
+    nobody,
+    unescapeuri,
+)
 
 from ._api import _DEFAULT, RequestOptions
 from ._errors import StatusError
@@ -67,25 +79,41 @@ def download(
     the file name. Progress is reported every ``update_period`` seconds (``math.inf``: never) —
     on one updating line on a terminal, as log lines otherwise. A gzip ``Content-Encoding`` is
     decoded. An error status raises :class:`StatusError` and creates no file (also with
-    ``status_exception=False``)."""
+    ``status_exception=False``), and so does a redirect that is not followed. Redirects are
+    followed; the file is the final response's, named after it (from the final URL, not the
+    first)."""
     uri = url if isinstance(url, URI) else URI(url)
     result: list[str] = []
+    tempdir: list[str] = []  # made once, so a retried exchange writes to the same place
 
     def save(stream: ClientStream) -> None:
         resp = stream.startread()
+        req = stream.message
         if iserror(resp.status):
             resp.body = stream.read_body()  # for the StatusError; no file is created
             return
+        if isredirect(resp.status) and resp.headers.get("Location"):
+            # Not the file: either the redirect layer follows this 3xx (and runs this function
+            # again for the next hop), or it is not followed and becomes a StatusError like an
+            # error status. Read its body so the connection can be reused.
+            resp.body = stream.read_body()
+            return
+        # The final hop: named after its own Content-Disposition or its own URL, never the
+        # first URL's (a redirect usually points at the real file name).
+        name = _filename(resp, req.url)
         if local_path is None:
-            path = os.path.join(tempfile.mkdtemp(prefix="wirehttp-"), _filename(resp, uri))
+            if not tempdir:
+                tempdir.append(tempfile.mkdtemp(prefix="wirehttp-"))
+            path = os.path.join(tempdir[0], name)
         elif os.path.isdir(local_path):
-            path = os.path.join(os.fspath(local_path), _filename(resp, uri))
+            path = os.path.join(os.fspath(local_path), name)
         else:
             path = os.fspath(local_path)
         total = resp.headers.get("Content-Length")
         enc = ", ".join(resp.headers.getall("Content-Encoding"))
         decoder = ContentDecoder(enc) if enc else None
         done = 0
+        reported = -1  # the byte count of the last progress line, so none is printed twice
         start = last = time.monotonic()
         tty = sys.stderr.isatty()
         with builtins.open(path, "wb") as f:
@@ -95,12 +123,16 @@ def download(
                 now = time.monotonic()
                 if now - last >= update_period:
                     last = now
+                    reported = done
                     _progress(done, total, now - start, tty)
             if decoder is not None:
-                decoder.flush()
-        if update_period != float("inf") and done and time.monotonic() - start >= update_period:
-            _progress(done, total, time.monotonic() - start, tty)
-            if tty:
+                f.write(decoder.flush())
+        if update_period != float("inf") and done:
+            elapsed = time.monotonic() - start
+            if reported != done and elapsed >= update_period:
+                reported = done
+                _progress(done, total, elapsed, tty)
+            if tty and reported >= 0:
                 sys.stderr.write("\n")
         result.append(path)
 
@@ -108,9 +140,10 @@ def download(
     req = _DEFAULT._prepare("GET", uri, headers, nobody, options)  # takes query, timeout, ...
     observe = bool(options.pop("observelayers", False))
     resp = _DEFAULT.stack(observe)(req, iofunction=save, **options)
-    if not result:  # an error status with status_exception=False: nothing was saved
-        raise StatusError(resp.status, req.method, req.target, resp, request=req)
-    return result[0]
+    if not result:  # status_exception=False and an error status, or a 3xx not followed
+        last = resp.request if resp.request is not None else req  # the last hop's request
+        raise StatusError(resp.status, last.method, last.target, resp, request=last)
+    return result[-1]  # the last attempt's (a retry after a broken transfer saves again)
 
 
 def _progress(done: int, total: str | None, elapsed: float, tty: bool) -> None:

@@ -91,9 +91,12 @@ class StdlibTLS:
 
     @property
     def key(self) -> object:
+        # The objects themselves, not their id(): the pool keeps its keys, so a backend (or
+        # context) with idle connections stays alive and its identity is never reused by a
+        # new one with another configuration (a freed object's id() is, at once).
         if self._given is not None:
-            return ("ssl-context", id(self._given))
-        return ("ssl", id(self))
+            return ("ssl-context", self._given)
+        return ("ssl", self)
 
     def context(self, verify: bool) -> ssl.SSLContext:
         """The ``SSLContext`` used for ``verify`` (built on first use)."""
@@ -203,7 +206,7 @@ class PyOpenSSLTLS:
 
     @property
     def key(self) -> object:
-        return ("pyopenssl", id(self))
+        return ("pyopenssl", self)  # the object, not id(self): see StdlibTLS.key
 
     def _context(self, verify: bool) -> object:
         ctx = self._contexts.get(verify)
