@@ -19,16 +19,20 @@ import logging
 import signal
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal, TypedDict, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeGuard, Unpack, overload
 
 from wirehttp_parser import Limits, Request, Response
 
 from ._connection import SHUTDOWN_GRACE, AccessLog, Connection, ServerState
 from ._framing import SERVER_NAME
 from ._stream import Stream
+
+if TYPE_CHECKING:  # pyOpenSSL is optional: imported only when such a context is passed
+    from OpenSSL import SSL
 
 __all__ = [
     "Server",
@@ -58,9 +62,10 @@ class ServerOptions(TypedDict, total=False):
     """The keywords of ``listen``/``serve`` (HTTP.jl's, plus the limits and timeouts of the
     BRIEF). Times are in seconds; ``0`` or ``None`` disables a timeout."""
 
-    sslconfig: ssl.SSLContext | None
-    """Serve HTTPS with this server-side context (``ssl.create_default_context(
-    ssl.Purpose.CLIENT_AUTH)`` plus ``load_cert_chain``)."""
+    sslconfig: ssl.SSLContext | SSL.Context | None
+    """Serve HTTPS with this server-side context: a stdlib ``ssl.SSLContext``
+    (``ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)`` plus ``load_cert_chain``) or a
+    pyOpenSSL ``OpenSSL.SSL.Context`` (``pip install wirehttp-server[pyopenssl]``)."""
     tcpisvalid: Callable[[Any], bool] | None
     """``f(sock) -> bool`` on each accepted connection; false closes it (e.g. IP filtering)."""
     readtimeout: float
@@ -110,6 +115,23 @@ class ServerOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES = frozenset(ServerOptions.__annotations__)
+
+
+def _is_pyopenssl_context(obj: object) -> TypeGuard[SSL.Context]:
+    """Whether ``obj`` is a pyOpenSSL context, without importing pyOpenSSL: whoever made one
+    has imported ``OpenSSL.SSL`` already."""
+    mod = sys.modules.get("OpenSSL.SSL")
+    return mod is not None and isinstance(obj, mod.Context)
+
+
+def _check_sslconfig(sslconfig: object) -> None:
+    if sslconfig is None or isinstance(sslconfig, ssl.SSLContext):
+        return
+    if not _is_pyopenssl_context(sslconfig):
+        raise TypeError(
+            "sslconfig must be an ssl.SSLContext or an OpenSSL.SSL.Context, "
+            f"got {type(sslconfig).__name__}"
+        )
 
 
 def supportsreuseaddr() -> bool:
@@ -239,14 +261,29 @@ class Server:
         )
         self._state = state
         sslconfig = o.get("sslconfig")
-        self._aserver = await loop.create_server(
-            lambda: Connection(state),
-            sock=self.listener,
-            ssl=sslconfig,
-            backlog=o.get("backlog", 2048),
-            # A client that stalls the TLS handshake is a slowloris too.
-            ssl_handshake_timeout=(header_timeout or 60.0) if sslconfig is not None else None,
-        )
+        # A client that stalls the TLS handshake is a slowloris too.
+        handshake_timeout = header_timeout or 60.0
+        if sslconfig is None or isinstance(sslconfig, ssl.SSLContext):
+            self._aserver = await loop.create_server(
+                lambda: Connection(state),
+                sock=self.listener,
+                ssl=sslconfig,
+                backlog=o.get("backlog", 2048),
+                ssl_handshake_timeout=handshake_timeout if sslconfig is not None else None,
+            )
+        else:
+            # A pyOpenSSL context (_check_sslconfig let nothing else through). The loop's TLS
+            # takes only the stdlib's contexts, so pyOpenSSL runs in a layer between the TCP
+            # transport and the Connection (see _pyopenssl.py); imported only now, as
+            # pyOpenSSL is an optional dependency.
+            from ._pyopenssl import TLSProtocol
+
+            context = sslconfig
+            self._aserver = await loop.create_server(
+                lambda: TLSProtocol(loop, context, lambda: Connection(state), handshake_timeout),
+                sock=self.listener,
+                backlog=o.get("backlog", 2048),
+            )
         self._done = loop.create_future()
         if state.verbose:
             scheme = "https" if sslconfig is not None else "http"
@@ -393,6 +430,7 @@ def _bind(host: Host, port: int, options: ServerOptions) -> socket.socket:
     unknown = set(options) - _OPTION_NAMES
     if unknown:
         raise TypeError(f"unknown keyword argument(s): {', '.join(sorted(unknown))}")
+    _check_sslconfig(options.get("sslconfig"))
     given = options.get("server")
     if isinstance(host, socket.socket):
         given = host
