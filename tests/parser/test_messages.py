@@ -298,3 +298,10 @@ def test_parse_of_no_message_is_an_error_not_a_hang(data: bytes | str) -> None:
         Request.parse(data)
     with pytest.raises((IncompleteMessage, ParseError)):
         Response.parse(data)
+
+
+def test_repr_of_utf8_body_cut_by_the_show_limit() -> None:
+    set_show_max(1000)
+    shown = repr(Response(200, ("x" * 999 + "é" * 10).encode()))
+    assert "x" * 999 in shown and "-byte body" in shown
+    assert "1019-byte body" in shown

@@ -24,7 +24,7 @@ from ._body import BodyLike, body_chunks
 from ._context import Context
 from ._errors import IncompleteMessage
 from ._events import CLOSED, NEED_DATA, PAUSED, Data, EndOfMessage, RequestHead, ResponseHead
-from ._headers import Headers, HeadersLike
+from ._headers import _SECRET, Headers, HeadersLike
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import RequestParser, ResponseParser
 from ._status import statustext
@@ -44,7 +44,6 @@ nobody = b""
 
 # At most this many body bytes are shown by repr() (HTTP.jl's BODY_SHOW_MAX).
 _show_max = 1000
-_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 
 
 def set_show_max(n: int) -> None:
@@ -129,9 +128,13 @@ class Message(ABC):
             if body:
                 try:
                     text = body[:_show_max].decode("utf-8")
-                except UnicodeDecodeError:
-                    lines.append(f"⋮\n{len(body)}-byte body")
-                else:
+                except UnicodeDecodeError as exc:
+                    # A character cut by the show limit is not a binary body: drop the piece.
+                    cut = len(body) > _show_max and exc.start >= _show_max - 3
+                    text = body[: exc.start].decode("utf-8") if cut else ""
+                    if not cut:
+                        lines.append(f"⋮\n{len(body)}-byte body")
+                if text:
                     lines.append(text)
                     if len(body) > _show_max:
                         lines.append(f"⋮\n{len(body)}-byte body")
