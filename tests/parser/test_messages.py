@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -305,3 +306,28 @@ def test_repr_of_utf8_body_cut_by_the_show_limit() -> None:
     shown = repr(Response(200, ("x" * 999 + "é" * 10).encode()))
     assert "x" * 999 in shown and "-byte body" in shown
     assert "1019-byte body" in shown
+
+
+def test_response_status_and_a_lone_body_of_any_single_kind() -> None:
+    stream = io.BytesIO(b"streamed")
+    r = Response(200, stream)
+    assert r.body is stream and len(r.headers) == 0 and r.body_bytes() == b"streamed"
+    assert Response(200, bytearray(b"ab")).body == b"ab"
+    assert Response(200, memoryview(b"cd")).body == b"cd"
+    assert Response(io.BytesIO(b"x")).status == 200
+
+    class Form:
+        content_type = "text/plain"
+        content_length = 2
+
+        def chunks(self) -> Iterator[bytes]:
+            yield b"ok"
+
+        def rewind(self) -> bool:
+            return True
+
+    form = Form()
+    assert Response(201, form).body is form
+    # a list stays headers (a list of chunks goes in the three-argument form)
+    assert Response(200, [("A", "1")]).headers["a"] == "1"
+    assert Response(200, [], [b"a", b"b"]).body_bytes() == b"ab"

@@ -18,9 +18,9 @@ import json
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import overload
+from typing import TypeAlias, overload
 
-from ._body import BodyLike, body_chunks
+from ._body import Body, BodyLike, Readable, body_chunks
 from ._context import Context
 from ._errors import IncompleteMessage
 from ._events import CLOSED, NEED_DATA, PAUSED, Data, EndOfMessage, RequestHead, ResponseHead
@@ -58,6 +58,11 @@ def _normalise_body(body: object) -> object:
     if isinstance(body, (bytearray, memoryview)):
         return bytes(body)
     return body
+
+
+SingleBody: TypeAlias = "bytes | bytearray | memoryview | str | Readable | Body"
+"""A body that can stand alone as ``Response(status, body)``'s second argument. An iterable of
+chunks can't (a list of pairs would be ambiguous): pass it as ``Response(status, headers, body)``."""
 
 
 def _NO_RESPONSE() -> None:
@@ -306,7 +311,7 @@ class Response(Message):
     def __init__(
         self,
         status: int,
-        body: bytes | str,
+        body: SingleBody,
         /,
         *,
         version: HTTPVersion | str = HTTP_1_1,
@@ -316,7 +321,7 @@ class Response(Message):
     @overload
     def __init__(
         self,
-        body: bytes | str,
+        body: SingleBody,
         /,
         *,
         version: HTTPVersion | str = HTTP_1_1,
@@ -325,18 +330,18 @@ class Response(Message):
     ) -> None: ...
     def __init__(
         self,
-        status: int | bytes | str = 200,
-        headers: HeadersLike | bytes | str | None = None,
+        status: int | SingleBody = 200,
+        headers: HeadersLike | SingleBody | None = None,
         body: BodyLike = nobody,
         *,
         version: HTTPVersion | str = HTTP_1_1,
         request: Request | None = None,
         reason: str | None = None,
     ) -> None:
-        if isinstance(status, (bytes, str)):  # Response(body)
-            body, status, headers = status, 200, None
-        if isinstance(headers, (bytes, str)):  # Response(status, body)
-            body, headers = headers, None
+        if isinstance(status, (bytes, bytearray, memoryview, str, Readable, Body)):
+            body, status, headers = status, 200, None  # Response(body)
+        if isinstance(headers, (bytes, bytearray, memoryview, str, Readable, Body)):
+            body, headers = headers, None  # Response(status, body)
         if isinstance(status, bool) or not isinstance(status, int):
             raise TypeError(f"status must be an int, got {status!r}")
         self.status = status
