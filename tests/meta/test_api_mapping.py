@@ -1,6 +1,6 @@
-"""docs/api-mapping.md maps every name of HTTP.jl's reference to its Python name; every
-Python name on a row marked *done* must exist in ``wirehttp``, and no row marked *planned* may
-name something that already exists under that name and works (the table must stay true)."""
+"""docs/api-mapping.md maps every name of HTTP.jl's reference to its Python name: every
+``HTTP.x`` (and ``WebSockets.x``, ``Cookies.x``, ``URIs.x``) the reference mentions has a row,
+and every Python name on a row marked *done* exists in ``wirehttp``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,21 @@ def test_every_done_name_exists() -> None:
             except AttributeError:
                 missing.append(f"{dotted} (for {julia})")
     assert not missing, "names marked done but missing from wirehttp: " + ", ".join(missing)
+
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "httpjl-api-reference.txt"
+_REF_NAME = re.compile(r"(?:HTTP|WebSockets|Cookies|URIs)(?:\.[A-Za-z_][A-Za-z0-9_!]*)+")
+
+
+def test_every_reference_name_has_a_row() -> None:
+    if not REFERENCE.exists():  # the reference lives beside the checkout (../shared)
+        raise AssertionError(f"HTTP.jl's reference is missing at {REFERENCE}")
+    julia_column = " ".join(julia for julia, _, _ in _rows())
+    missing = sorted(
+        {n for n in _REF_NAME.findall(REFERENCE.read_text(encoding="utf-8"))
+         if n.split(".")[-1].rstrip("!") not in julia_column}
+    )
+    assert not missing, f"reference names with no row in docs/api-mapping.md: {missing}"
 
 
 def test_statuses_are_known() -> None:
