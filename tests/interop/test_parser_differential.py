@@ -4,10 +4,12 @@ its PyPI binding) on the same bytes.
 * Valid messages — requests and responses, Content-Length and chunked, pipelined, trailers,
   HEAD/204/304, interim responses — must give the same method, target, version, fields, content
   and trailers in all three.
-* Invalid messages must be rejected by us and by each oracle. Where an oracle is laxer, the case
-  is listed in ``H11_ACCEPTS`` or ``LLHTTP_ACCEPTS`` with the reason (peers-and-corpora.md §9:
-  a reference that "fails" a case is a known divergence, not our target). The test still
-  asserts our rejection, and asserts that the oracle really accepts, so the lists stay true.
+* Invalid messages — requests and responses — must be rejected by us, with the expected error
+  type for responses, and by each oracle. Where an oracle is laxer, the case is listed in
+  ``H11_ACCEPTS`` or ``LLHTTP_ACCEPTS`` (requests) or ``H11_ACCEPTS_RESPONSES`` or
+  ``LLHTTP_ACCEPTS_RESPONSES`` (responses) with the reason (peers-and-corpora.md §9: a
+  reference that "fails" a case is a known divergence, not our target). The test still asserts
+  our rejection, and asserts that the oracle really accepts, so the lists stay true.
 * Hypothesis-generated valid messages are fed to all three.
 
 Normalisation: h11 and llhttp give bytes, we give str (decoded as UTF-8), so ours are encoded
@@ -31,12 +33,21 @@ from hypothesis import strategies as st
 from wirehttp_parser import (
     Data,
     EndOfMessage,
+    HeaderTooLarge,
+    IncompleteMessage,
+    InvalidChunk,
+    InvalidContentLength,
+    InvalidFraming,
+    InvalidHeaderField,
+    InvalidStatusLine,
     ParseError,
     RequestHead,
     RequestParser,
     ResponseHead,
     ResponseParser,
     Signal,
+    UnsupportedTransferCoding,
+    UnsupportedVersion,
 )
 
 Fields = tuple[tuple[bytes, bytes], ...]
@@ -497,10 +508,188 @@ def test_invalid_requests_are_rejected(name: str) -> None:
     )
 
 
+_OK = b"HTTP/1.1 200 OK\r\n"
+_CHUNKED = _OK + b"Transfer-Encoding: chunked\r\n\r\n"
+_EMPTY = b"Content-Length: 0\r\n\r\n"
+
+# (raw response to a GET, the error we raise). Each is complete up to its fault, so that an
+# oracle that does not reject it really accepts it rather than waiting for more input.
+INVALID_RESPONSES: dict[str, tuple[bytes, type[ParseError]]] = {
+    # the status line (RFC 9112 §4)
+    "lowercase version": (b"http/1.1 200 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "missing version": (b"200 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "version without dot": (b"HTTP/11 200 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "non-digit version": (b"HTTP/1.x 200 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "http/2.0": (b"HTTP/2.0 200 OK\r\n" + _EMPTY, UnsupportedVersion),
+    "leading space": (b" HTTP/1.1 200 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "double space": (b"HTTP/1.1  200 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "tab separator": (b"HTTP/1.1\t200 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "version only": (b"HTTP/1.1\r\n" + _EMPTY, InvalidStatusLine),
+    "no status": (b"HTTP/1.1 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "two-digit status": (b"HTTP/1.1 20 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "four-digit status": (b"HTTP/1.1 2000 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "non-digit status": (b"HTTP/1.1 2x0 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "signed status": (b"HTTP/1.1 +20 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "status 099": (b"HTTP/1.1 099 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "status 600": (b"HTTP/1.1 600 OK\r\n" + _EMPTY, InvalidStatusLine),
+    "ctl in reason": (b"HTTP/1.1 200 O\x01K\r\n" + _EMPTY, InvalidStatusLine),
+    "nul in reason": (b"HTTP/1.1 200 O\x00K\r\n" + _EMPTY, InvalidStatusLine),
+    "bare cr in status line": (b"HTTP/1.1 200 O\rK\r\n" + _EMPTY, InvalidStatusLine),
+    "bare lf": (b"HTTP/1.1 200 OK\nContent-Length: 0\n\n", InvalidStatusLine),
+    "status line too long": (b"HTTP/1.1 200 " + b"R" * 9000 + b"\r\n" + _EMPTY, InvalidStatusLine),
+    # field lines (RFC 9112 §5, RFC 9110 §5.5)
+    "obs-fold": (_OK + b"X-A: a\r\n b\r\n" + _EMPTY, InvalidHeaderField),
+    "obs-fold cl": (_OK + b"Content-Length:\r\n 0\r\n\r\n", InvalidHeaderField),
+    "space before colon": (_OK + b"Content-Length : 3\r\n\r\nabc", InvalidHeaderField),
+    "tab before colon": (_OK + b"X-A\t: 1\r\n" + _EMPTY, InvalidHeaderField),
+    "whitespace after status line": (_OK + b" X: a\r\n" + _EMPTY, InvalidHeaderField),
+    "ctl in value": (_OK + b"X: a\x01b\r\n" + _EMPTY, InvalidHeaderField),
+    "esc in value": (_OK + b"X: a\x1bb\r\n" + _EMPTY, InvalidHeaderField),
+    "del in value": (_OK + b"X: a\x7fb\r\n" + _EMPTY, InvalidHeaderField),
+    "nul in value": (_OK + b"X: a\x00b\r\n" + _EMPTY, InvalidHeaderField),
+    "bare cr": (_OK + b"Foo: 1\rBar: 1\r\n" + _EMPTY, InvalidHeaderField),
+    "bare lf in field": (_OK + b"Foo: 1\n" + _EMPTY, InvalidHeaderField),
+    "bad name char": (_OK + b"Fo@: x\r\n" + _EMPTY, InvalidHeaderField),
+    "nul in name": (_OK + b"X\x00: a\r\n" + _EMPTY, InvalidHeaderField),
+    "empty name": (_OK + b": x\r\n" + _EMPTY, InvalidHeaderField),
+    "no colon": (_OK + b"NoColon\r\n" + _EMPTY, InvalidHeaderField),
+    "header over the limit": (_OK + b"X-Big: " + b"a" * 70_000 + b"\r\n" + _EMPTY, HeaderTooLarge),
+    "too many fields": (_OK + b"".join(b"X-%d: v\r\n" % i for i in range(101)) + _EMPTY,
+                        HeaderTooLarge),
+    # framing (RFC 9112 §6)
+    "cl and te": (_OK + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                  InvalidFraming),
+    "differing cl": (_OK + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+                     InvalidContentLength),
+    "cl list differs": (_OK + b"Content-Length: 3, 4\r\n\r\nabcd", InvalidContentLength),
+    "negative cl": (_OK + b"Content-Length: -1\r\n\r\n", InvalidContentLength),
+    "plus cl": (_OK + b"Content-Length: +3\r\n\r\nabc", InvalidContentLength),
+    "hex cl": (_OK + b"Content-Length: 0x3\r\n\r\nabc", InvalidContentLength),
+    "empty cl": (_OK + b"Content-Length: \r\n\r\n", InvalidContentLength),
+    "cl with letters": (_OK + b"Content-Length: 3a\r\n\r\nabc", InvalidContentLength),
+    "cl with inner space": (_OK + b"Content-Length: 1 2\r\n\r\nabcdefghijkl",
+                            InvalidContentLength),
+    "cl overflow": (_OK + b"Content-Length: 100000000000000000000000\r\n\r\nabc",
+                    InvalidContentLength),
+    "unknown coding": (_OK + b"Transfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n",
+                       UnsupportedTransferCoding),
+    "xchunked": (_OK + b"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+                 UnsupportedTransferCoding),
+    "chunked twice": (_OK + b"Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+                      InvalidFraming),
+    # chunked coding (RFC 9112 §7.1)
+    "bad chunk size": (_CHUNKED + b"zz\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "empty chunk size": (_CHUNKED + b"\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "plus chunk size": (_CHUNKED + b"+3\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "negative chunk size": (_CHUNKED + b"-3\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "0x chunk size": (_CHUNKED + b"0x3\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "space in chunk size": (_CHUNKED + b"3 3\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "chunk size overflow": (_CHUNKED + b"10000000000000000\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "ctl in chunk extension": (_CHUNKED + b"3;a\x01\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "bare lf after chunk size": (_CHUNKED + b"3\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "bare lf after chunk data": (_CHUNKED + b"3\r\nabc\n0\r\n\r\n", InvalidChunk),
+    "bare lf after last chunk": (_CHUNKED + b"3\r\nabc\r\n0\n\r\n", InvalidChunk),
+    "bare lf ending trailers": (_CHUNKED + b"3\r\nabc\r\n0\r\n\n", InvalidHeaderField),
+    "chunk data too long": (_CHUNKED + b"2\r\nabc\r\n0\r\n\r\n", InvalidChunk),
+    "bad trailer name": (_CHUNKED + b"0\r\nBad Name: x\r\n\r\n", InvalidHeaderField),
+    "ctl in trailer value": (_CHUNKED + b"0\r\nX: a\x01\r\n\r\n", InvalidHeaderField),
+    # the connection closes mid-message (RFC 9112 §8)
+    "truncated head": (_OK + b"Content-Le", IncompleteMessage),
+    "truncated body": (_OK + b"Content-Length: 10\r\n\r\nabc", IncompleteMessage),
+    "truncated chunk": (_CHUNKED + b"5\r\nab", IncompleteMessage),
+}  # fmt: skip
+# Only these are fed EOF; the others are rejected without waiting for more input.
+RESPONSES_AT_EOF = {"truncated head", "truncated body", "truncated chunk"}
+
+# Invalid responses an oracle accepts, and why we do not (each asserted below).
+H11_ACCEPTS_RESPONSES = {
+    "http/2.0": "h11 parses any HTTP/d.d status line; we support HTTP/1.x only",
+    "status 600": "h11 takes any 3-digit final status; RFC 9110 §15 allows 100–599",
+    "ctl in reason": "h11 allows control characters other than NUL in the reason phrase",
+    "bare lf": "h11 accepts bare-LF line ends (§2.2 MAY); strict mode does not",
+    "status line too long": "h11 bounds only an incomplete head (16 KiB), not the status line",
+    "obs-fold": "h11 unfolds obs-fold (§5.2 lets a client replace it); strict mode rejects it",
+    "obs-fold cl": "h11 unfolds obs-fold, even in Content-Length; strict mode rejects it",
+    "ctl in value": "h11 accepts control characters other than CR/LF/NUL in values",
+    "esc in value": "h11 accepts control characters other than CR/LF/NUL in values",
+    "del in value": "h11 accepts DEL in values; it is no VCHAR (RFC 9110 §5.5)",
+    "bare lf in field": "h11 accepts bare-LF line ends (§2.2 MAY); strict mode does not",
+    "header over the limit": "h11 bounds only an incomplete head (16 KiB); a complete head "
+                             "in one read passes whatever its size",
+    "too many fields": "h11 does not count field lines",
+    "cl and te": "h11 lets Transfer-Encoding win (RFC 9112 allows it); we reject, §6.3 rule 3",
+    "chunk size overflow": "h11 takes chunk sizes of any length (Python ints)",
+    "ctl in chunk extension": "h11 does not check chunk extensions",
+    "bare lf ending trailers": "h11 accepts a bare LF ending the trailer section",
+    "ctl in trailer value": "h11 accepts control characters other than CR/LF/NUL in trailers",
+}  # fmt: skip
+LLHTTP_ACCEPTS_RESPONSES = {
+    "http/2.0": "llhttp parses HTTP/2.0 status lines; we support HTTP/1.x only",
+    "status 099": "llhttp takes any 3-digit status; RFC 9110 §15 allows 100–599",
+    "status 600": "llhttp takes any 3-digit status; RFC 9110 §15 allows 100–599",
+    "ctl in reason": "llhttp does not check the reason phrase's characters",
+    "nul in reason": "llhttp does not check the reason phrase's characters",
+    "status line too long": "llhttp has no start-line limit (Node applies its own)",
+    "header over the limit": "llhttp has no head-size limit (Node applies its own, 16 KiB)",
+    "too many fields": "llhttp does not count field lines (Node's maxHeadersCount does)",
+    "unknown coding": "llhttp ignores codings before a final chunked",
+    "xchunked": "llhttp reads a response with a non-chunked coding to the close (§6.3 rule 4), "
+                "without checking that the coding is known",
+    "chunked twice": "llhttp does not notice chunked applied twice (§6.1)",
+}  # fmt: skip
+
+
+def _h11_rejects_response(data: bytes, eof: bool) -> bool:
+    conn = h11.Connection(h11.CLIENT)
+    conn.send(h11.Request(method="GET", target="/", headers=[("Host", "example.com")]))
+    conn.send(h11.EndOfMessage())
+    conn.receive_data(data)
+    if eof:
+        conn.receive_data(b"")
+    try:
+        while True:
+            event = conn.next_event()
+            if event in (h11.NEED_DATA, h11.PAUSED) or isinstance(
+                event, (h11.EndOfMessage, h11.ConnectionClosed)
+            ):
+                return False
+    except h11.RemoteProtocolError:
+        return True
+
+
+def _llhttp_rejects_response(data: bytes, eof: bool) -> bool:
+    parser = _LlhttpResponse()
+    try:
+        parser.execute(data)
+        if eof:
+            parser.finish()
+    except llhttp.Error:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("name", INVALID_RESPONSES)
+def test_invalid_responses_are_rejected(name: str) -> None:
+    data, error = INVALID_RESPONSES[name]
+    with pytest.raises(ParseError) as info:
+        ours(data, ["GET"])
+    assert type(info.value) is error, info.value
+    eof = name in RESPONSES_AT_EOF
+    assert _h11_rejects_response(data, eof) is (name not in H11_ACCEPTS_RESPONSES), (
+        H11_ACCEPTS_RESPONSES.get(name, "accepts")
+    )
+    assert _llhttp_rejects_response(data, eof) is (name not in LLHTTP_ACCEPTS_RESPONSES), (
+        LLHTTP_ACCEPTS_RESPONSES.get(name, "accepts")
+    )
+
+
 def test_divergence_lists_name_real_cases() -> None:
     assert set(H11_ACCEPTS) <= set(INVALID_REQUESTS)
     assert set(LLHTTP_ACCEPTS) <= set(INVALID_REQUESTS)
     assert set(STRICTER_ORACLES) <= set(VALID_REQUESTS)
+    assert set(H11_ACCEPTS_RESPONSES) <= set(INVALID_RESPONSES)
+    assert set(LLHTTP_ACCEPTS_RESPONSES) <= set(INVALID_RESPONSES)
+    assert RESPONSES_AT_EOF <= set(INVALID_RESPONSES)
 
 
 # -- generated messages -----------------------------------------------------------------------

@@ -212,8 +212,8 @@ CASES = [
     Case("body-too-large", req(b"POST / HTTP/1.1", H[:-2], b"Content-Length: 100"),
          BodyTooLarge, 413, b"Content-Length: 100", limits=Limits(max_body=99)),
     # -- responses ----------------------------------------------------------------------------
-    Case("status-without-reason-sp", b"HTTP/1.1 200\r\n\r\n", InvalidStatusLine, 400,
-         b"HTTP/1.1 200", response=True),
+    Case("status-code-then-no-sp", b"HTTP/1.1 200OK\r\n\r\n", InvalidStatusLine, 400,
+         b"HTTP/1.1 200OK", response=True),
     Case("status-code-letters", b"HTTP/1.1 OK 200\r\n\r\n", InvalidStatusLine, 400,
          b"HTTP/1.1 OK 200", response=True),
     Case("status-leading-space", b" HTTP/1.1 200 OK\r\n\r\n", InvalidStatusLine, 400,

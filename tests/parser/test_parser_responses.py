@@ -220,7 +220,7 @@ def test_status_lines(line: bytes, status: int, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    [b"HTTP/1.1 200", b"HTTP/1.1 20 OK", b"HTTP/1.1 2000 OK", b"HTTP/1.1 600 Too High",
+    [b"HTTP/1.1 200OK", b"HTTP/1.1 20 OK", b"HTTP/1.1 2000 OK", b"HTTP/1.1 600 Too High",
      b"HTTP/1.1 099 Low", b"HTTP/1.1  200 OK", b"HTTP/1.1 2x0 OK", b"HTTP/11 200 OK",
      b"http/1.1 200 OK", b"ICY 200 OK", b" HTTP/1.1 200 OK", b"HTTP/1.1 200 O\x01K"],
 )  # fmt: skip
@@ -257,3 +257,12 @@ def test_eof_mid_response() -> None:
 def test_http_1_0_response_version() -> None:
     head = heads(run(ResponseParser(), b"HTTP/1.0 200 OK\r\n\r\n", eof=True))[0]
     assert head.version == HTTP_1_0
+
+
+def test_status_line_without_the_space_before_an_empty_reason_is_accepted() -> None:
+    """Real servers send "HTTP/1.1 200" with no SP; h11, llhttp and curl accept it, and it
+    cannot change framing, so strict mode accepts it too (the reason is empty)."""
+    from wirehttp_parser import Response
+
+    resp = Response.parse(b"HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok")
+    assert (resp.status, resp.reason, resp.body) == (200, "", b"ok")

@@ -438,9 +438,11 @@ def _slow_response_head(
     reason_b = rest[4:]
     if reason_b[:1] == b" ":
         reason_b = reason_b[1:]
-    elif reason_b or strict:
-        # RFC 9112 §4: the SP before the reason is required even when the reason is empty;
-        # lenient mode takes "HTTP/1.1 200" (HTTP.jl).
+    elif reason_b:
+        # RFC 9112 §4 requires the SP before the reason even when the reason is empty, but
+        # "HTTP/1.1 200" with none is common from real servers, harmless to framing (a client
+        # ignores the reason, §4), and accepted by h11, llhttp, curl and browsers: we take it
+        # in strict mode too. Anything else after the code must follow a SP.
         raise InvalidStatusLine(
             "status line is not 'HTTP-version SP 3DIGIT SP reason' (RFC 9112 §4)", line, off
         )
