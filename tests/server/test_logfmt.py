@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from wirehttp_parser import Request, Response
+from wirehttp_parser import Limits, ParseError, Request, Response
 from wirehttp_server import LOGFMT_VARIABLES, Stream, combined_logfmt, common_logfmt, logfmt
 
-from ._net import GET_CLOSE, exchange
+from ._net import GET_CLOSE, connect, exchange, read_response, status_of
 from .conftest import Start
 
 CLF_TIME = r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
@@ -104,6 +104,85 @@ def test_stream_handler_is_logged(start_server: Start, caplog: pytest.LogCapture
     with caplog.at_level(logging.INFO, logger="wirehttp.access"):
         exchange(s.port, GET_CLOSE)
     assert [r.getMessage() for r in caplog.records if r.name == "wirehttp.access"] == ["201 5"]
+
+
+def test_rejected_requests_are_logged(
+    start_server: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    fmt = logfmt(
+        '"$request" $request_method $request_uri $server_protocol $remote_addr $remote_user '
+        "$http_host $sent_http_connection $status $body_bytes_sent"
+    )
+    lines = lines_for(
+        start_server,
+        caplog,
+        fmt,
+        [
+            b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",  # malformed head: 400
+            b"not http at all\r\n\r\n",  # 400
+            # The head parsed, then a malformed chunk: the request line is known.
+            b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ],
+    )
+    assert lines == [
+        '"-" - - - 127.0.0.1 - - close 400 11',
+        '"-" - - - 127.0.0.1 - - close 400 11',
+        '"POST /up HTTP/1.1" POST /up HTTP/1.1 127.0.0.1 - x close 400 11',
+    ]
+
+
+def test_server_errors_are_logged_in_stream_mode_too(
+    start_server: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    def streamed(http: Stream) -> None:
+        http.write("x")
+
+    s = start_server(
+        streamed,
+        stream=True,
+        access_log=logfmt('"$request" $status'),
+        header_timeout=0.2,
+        limits=Limits(max_body=3),
+    )
+    with caplog.at_level(logging.INFO, logger="wirehttp.access"):
+        assert status_of(exchange(s.port, b"GET / HTTP/1.1\r\nHo")) == 408  # a partial head
+        assert status_of(exchange(s.port, b"GET\x00 / HTTP/1.1\r\n\r\n")) == 400
+        resp = exchange(s.port, b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n")
+        assert status_of(resp) == 413
+    lines = [r.getMessage() for r in caplog.records if r.name == "wirehttp.access"]
+    assert lines == ['"-" 408', '"-" 400', '"-" 413']
+
+
+def test_malformed_body_a_stream_handler_ignores_is_answered_and_logged(
+    start_server: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    def streamed(http: Stream) -> None:
+        try:
+            http.read()
+        except ParseError:
+            pass  # and writes nothing: the server answers the parser's 400
+
+    s = start_server(streamed, stream=True, access_log=logfmt('"$request" $status'))
+    with caplog.at_level(logging.INFO, logger="wirehttp.access"):
+        resp = exchange(
+            s.port, b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+        )
+    assert status_of(resp) == 400
+    lines = [r.getMessage() for r in caplog.records if r.name == "wirehttp.access"]
+    assert lines == ['"POST / HTTP/1.1" 400']
+
+
+def test_over_max_connections_is_logged(
+    start_server: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    fmt = logfmt("$status $sent_http_retry_after $request")
+    s = start_server(handler, access_log=fmt, max_connections=1)
+    with caplog.at_level(logging.INFO, logger="wirehttp.access"), connect(s.port) as first:
+        first.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        read_response(first)  # the first connection is open and counted
+        assert status_of(exchange(s.port, GET_CLOSE)) == 503
+    lines = [r.getMessage() for r in caplog.records if r.name == "wirehttp.access"]
+    assert lines == ["200 - GET / HTTP/1.1", "503 1 -"]
 
 
 def test_unknown_variable_is_an_error_at_compile_time() -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+from collections.abc import Awaitable
 
 from wirehttp_parser import Request, Response
 from wirehttp_server import Stream, streamhandler
+from wirehttp_server._server import DEFAULT_MAX_BODY
+from wirehttp_server._stream import MAX_BODY
 
 from ._net import GET_CLOSE, connect, exchange, read_all, read_response, status_of
 from .conftest import Start
@@ -173,6 +176,89 @@ def test_streamhandler_wraps_a_request_handler(start_server: Start) -> None:
         b"Connection: close\r\n\r\nabc"
     )
     assert b"X-Len: 3" in resp and b"Content-Length: 3" in resp and resp.endswith(b"cba")
+
+
+def test_streamhandler_wraps_an_async_request_handler(start_server: Start) -> None:
+    async def handler(req: Request) -> Response:
+        await asyncio.sleep(0)  # suspends: a real coroutine, not one that finishes at once
+        assert isinstance(req.body, bytes)
+        return Response(200, [("X-Len", str(len(req.body)))], req.body.upper())
+
+    wrapped = streamhandler(handler)
+    assert asyncio.iscoroutinefunction(wrapped)  # runs on the loop, like an async def handler
+    s = start_server(wrapped, stream=True)
+    with connect(s.port) as c:
+        c.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+        head, body = read_response(c)
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"X-Len: 3" in head
+        assert body == b"ABC"
+        c.sendall(  # keep-alive, and a chunked body
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Connection: close\r\n\r\n2\r\nde\r\n0\r\n\r\n"
+        )
+        assert read_all(c).endswith(b"\r\n\r\nDE")
+
+
+def test_streamhandler_awaits_what_a_plain_callable_returns(start_server: Start) -> None:
+    async def route(req: Request) -> Response:
+        assert isinstance(req.body, bytes)
+        return Response(200, req.body)
+
+    def dispatch(req: Request) -> Awaitable[Response]:  # a Router with async def routes
+        return route(req)
+
+    s = start_server(streamhandler(dispatch), stream=True)
+    resp = exchange(
+        s.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+    )
+    assert resp.startswith(b"HTTP/1.1 200 OK\r\n") and resp.endswith(b"\r\n\r\nhi")
+
+
+def test_streamhandler_body_limit(start_server: Start) -> None:
+    calls: list[bytes] = []
+
+    def handler(req: Request) -> Response:
+        assert isinstance(req.body, bytes)
+        calls.append(req.body)
+        return Response(200, "ok")
+
+    async def ahandler(req: Request) -> Response:
+        return handler(req)
+
+    for h in (streamhandler(handler, max_body=5), streamhandler(ahandler, max_body=5)):
+        s = start_server(h, stream=True)
+        # Up to the limit: handled.
+        ok = exchange(
+            s.port,
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n12345",
+        )
+        assert status_of(ok) == 200
+        # A declared length past it: 413 at once, no 100 (Continue), connection closed.
+        with connect(s.port) as c:
+            c.sendall(
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n"
+                b"Expect: 100-continue\r\n\r\n"
+            )
+            resp = read_all(c)
+        assert resp.startswith(b"HTTP/1.1 413 Content Too Large\r\n"), resp
+        assert b"Connection: close" in resp and b"100 Continue" not in resp
+        # A chunked body that grows past it.
+        resp = exchange(
+            s.port,
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n",
+        )
+        assert status_of(resp) == 413 and b"Connection: close" in resp
+    assert calls == [b"12345", b"12345"]
+
+
+def test_streamhandler_default_body_limit_is_serves(start_server: Start) -> None:
+    assert MAX_BODY == DEFAULT_MAX_BODY
+    s = start_server(streamhandler(lambda req: Response(200, "ok")), stream=True)
+    resp = exchange(
+        s.port, f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {MAX_BODY + 1}\r\n\r\n".encode()
+    )
+    assert status_of(resp) == 413
 
 
 def test_serve_with_stream_true(start_server: Start) -> None:

@@ -42,6 +42,7 @@ from typing import IO, Any, Final, cast
 
 from wirehttp_parser import (
     CLOSED,
+    HTTP_1_1,
     NEED_DATA,
     PAUSED,
     Data,
@@ -266,6 +267,8 @@ class Connection(asyncio.Protocol):
             # Over the limit: answer at once and close (uvicorn's --limit-concurrency does the
             # same) rather than letting the backlog hide the overload from the client.
             transport.write(_SERVICE_UNAVAILABLE)
+            if state.access_log is not None:
+                self._log_error(503, None, _SERVICE_UNAVAILABLE_FIELDS)
             transport.close()
             return
         if state.tcpisvalid is not None:
@@ -568,7 +571,7 @@ class Connection(asyncio.Protocol):
         else:
             self.transport.write(data)
         if self.state.access_log is not None:
-            self._log_access(req, resp.status, resp, len(body) if send_body else 0)
+            self._log_response(req, resp.status, resp.headers, len(body) if send_body else 0)
         self._request_done(keep)
 
     # -- stream handlers (listen) --------------------------------------------------------------
@@ -618,6 +621,9 @@ class Connection(asyncio.Protocol):
             return
         if stream.nwritten < 0:
             if self.parse_error is not None:
+                # The handler read the malformed body's error and wrote nothing: answer it
+                # now (with the stream still set, _bad_request would only hand it the error).
+                self.stream = None
                 self._bad_request(self.parse_error)
                 return
             log.error(
@@ -717,8 +723,8 @@ class Connection(asyncio.Protocol):
     def _send_error(self, status: int, req: Request | None) -> None:
         if self.transport is not None and not self.closed:
             self.transport.write(_error_response(status, self.state.server_header))
-            if req is not None and self.state.access_log is not None:
-                self._log_access(req, status, None, len(statustext(status)))
+            if self.state.access_log is not None:
+                self._log_error(status, req)
         self.busy = False
         self._close()
 
@@ -803,16 +809,32 @@ class Connection(asyncio.Protocol):
             self.transport.resume_reading()
 
     # -- access log ----------------------------------------------------------------------------
-    def _log_access(self, req: Request, status: int, resp: Response | None, nbytes: int) -> None:
+    def _log_response(self, req: Request, status: int, headers: Headers, nbytes: int) -> None:
+        """Log a response written without a :class:`Stream` (``serve``, or the server's own
+        error responses): the formatter gets one built for it."""
         head = self.head
-        if head is None:
-            return
-        stream = Stream(self, head, req)
+        stream = Stream(self, head if head is not None else _unparsed_head(), req)
         stream.status = status
-        if resp is not None:
-            stream.headers = resp.headers
+        stream.headers = headers
         stream.nwritten = nbytes
         self._log_stream(stream)
+
+    def _log_error(
+        self,
+        status: int,
+        req: Request | None,
+        fields: tuple[tuple[str, str], ...] = (("Connection", "close"),),
+    ) -> None:
+        """Log an error response the server wrote itself. ``req`` is ``None`` when the server
+        rejected the request before a handler saw it (a malformed request, a timeout, too many
+        connections): then the request is what was parsed of it, if its head was, else one
+        with an empty method, which the access log variables show as ``-`` (as nginx does)."""
+        if req is None:
+            head = self.head
+            req = Request._from_head(head if head is not None else _unparsed_head())
+        nbytes = len(statustext(status))
+        headers = Headers._trusted([("Content-Length", str(nbytes)), *fields])
+        self._log_response(req, status, headers, nbytes)
 
     def _log_stream(self, stream: Stream) -> None:
         fmt = self.state.access_log
@@ -826,10 +848,17 @@ class Connection(asyncio.Protocol):
         access_logger.info(out.getvalue())
 
 
+_SERVICE_UNAVAILABLE_FIELDS: Final = (("Connection", "close"), ("Retry-After", "1"))
 _SERVICE_UNAVAILABLE: Final = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 19\r\nConnection: close\r\n"
     b"Retry-After: 1\r\n\r\nService Unavailable"
 )
+
+
+def _unparsed_head() -> RequestHead:
+    """The head of a request rejected before its request line was parsed: empty method and
+    target (the access log shows ``-``); a new one each time, as its Headers are mutable."""
+    return RequestHead("", "", HTTP_1_1, Headers._trusted([]), keep_alive=False)
 
 
 def _is_async(handler: Callable[..., Any]) -> bool:

@@ -5,6 +5,12 @@ getters; the returned function ``f(io, stream)`` writes one line per request. Pa
 ``access_log=`` to ``listen``/``serve``; each line goes to the ``wirehttp.access`` logger at
 INFO. An unknown variable is an error when the template is compiled, not when a request is
 logged.
+
+Every response is logged, the server's own included (400 for a malformed request, 408, 413,
+503 over ``max_connections``). A request rejected before its request line was parsed has an
+empty ``stream.message.method``; the variables that need the request line (``$request``,
+``$request_method``, ``$request_uri``, ``$server_protocol``) are then ``-``, as in nginx, and
+``$http_<name>`` is ``-`` as for any absent header.
 """
 
 from __future__ import annotations
@@ -61,14 +67,23 @@ def _remote_user(s: Stream) -> str:
 
 
 def _protocol(s: Stream) -> str:
+    if not s.message.method:  # rejected before the request line was parsed
+        return "-"
     v = s.message.version
     return f"HTTP/{v.major}.{v.minor}"
 
 
+def _request(s: Stream) -> str:
+    m = s.message
+    if not m.method:
+        return "-"
+    return f"{m.method} {m.target} {_protocol(s)}"
+
+
 _SIMPLE: dict[str, Getter] = {
-    "request": lambda s: f"{s.message.method} {s.message.target} {_protocol(s)}",
-    "request_method": lambda s: s.message.method,
-    "request_uri": lambda s: s.message.target,
+    "request": _request,
+    "request_method": lambda s: s.message.method or "-",
+    "request_uri": lambda s: s.message.target if s.message.method else "-",
     "remote_addr": lambda s: s.peer[0],
     "remote_port": lambda s: str(s.peer[1]),
     "remote_user": _remote_user,

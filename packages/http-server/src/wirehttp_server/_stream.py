@@ -18,11 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 from collections import deque
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
-from wirehttp_parser import Headers, ProtocolError, Request, RequestHead, Response, encode_chunk
+from wirehttp_parser import (
+    Headers,
+    ProtocolError,
+    Request,
+    RequestHead,
+    Response,
+    encode_chunk,
+    statustext,
+)
 
 from ._framing import body_allowed, encode_fields, has_token, server_fields, status_line
 
@@ -36,6 +45,11 @@ T = TypeVar("T")
 # Past this many buffered body bytes the connection pauses reading (back-pressure).
 BODY_BUFFER_HIGH = 256 * 1024
 
+# streamhandler reads request bodies up to this many bytes (413 past it): the same default as
+# serve's max_body (_server.DEFAULT_MAX_BODY, HTTP.jl 2.x's 64 MiB; nginx uses 1 MiB). Kept
+# here because _server imports this module; a test pins the two together.
+MAX_BODY: Final = 64 * 1024 * 1024
+
 
 class Stream:
     """One request being served: ``message`` is the :class:`Request` (head only; its body is
@@ -45,7 +59,9 @@ class Stream:
     Writing: :meth:`setstatus`, :meth:`setheader`, :meth:`startwrite`, :meth:`write`,
     :meth:`closewrite`. Each blocking method has an ``async`` twin prefixed with ``a`` for
     ``async def`` handlers. ``status``, ``headers`` (the response's) and ``nwritten`` (body
-    bytes written, -1 before :meth:`startwrite`) are what an access log reads.
+    bytes written, -1 before :meth:`startwrite`) are what an access log reads; an access log
+    also sees the server's own error responses, where ``message.method`` is ``""`` if the
+    request was rejected before its request line was parsed.
     """
 
     __slots__ = (
@@ -379,28 +395,101 @@ def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
+@overload
 def streamhandler(
-    handler: Callable[[Request], Response],
-) -> Callable[[Stream], None]:
+    handler: Callable[[Request], Awaitable[Response]], *, max_body: int | None = ...
+) -> Callable[[Stream], Coroutine[Any, Any, None]]: ...
+@overload
+def streamhandler(
+    handler: Callable[[Request], Response], *, max_body: int | None = ...
+) -> Callable[[Stream], None]: ...
+def streamhandler(
+    handler: Callable[[Request], Response] | Callable[[Request], Awaitable[Response]],
+    *,
+    max_body: int | None = MAX_BODY,
+) -> Callable[[Stream], None] | Callable[[Stream], Coroutine[Any, Any, None]]:
     """Turn a request handler into a stream handler (HTTP.jl's ``streamhandler``): read the
     whole body into ``req.body``, call ``handler``, write the response it returns. ``serve``
     does the same on its fast path without a :class:`Stream`; this is for composing with
-    ``listen``."""
+    ``listen``.
+
+    A body over ``max_body`` bytes (``None``: no limit) is answered 413 with
+    ``Connection: close`` and never reaches ``handler``, as with ``serve``'s ``max_body``; a
+    declared ``Content-Length`` over it is refused before any of the body is read (no
+    ``100 Continue``). An ``async def`` handler gives an ``async def`` stream handler, which
+    runs on the event loop; a plain one runs on the thread pool (and may still return an
+    awaitable, as a :class:`Router` with ``async def`` routes does: it is awaited on the loop).
+    """
+    name = f"streamhandler({getattr(handler, '__name__', 'handler')})"
+    if _is_async(handler):
+
+        async def ahandle(stream: Stream) -> None:
+            req = stream.message
+            if await _read_body(stream, max_body):
+                result = handler(req)
+                resp = result if isinstance(result, Response) else await result
+                resp.request = req
+            else:
+                resp = _too_large()
+            await _send(stream, _prepare(stream, resp))
+
+        ahandle.__name__ = name
+        return ahandle
 
     def handle(stream: Stream) -> None:
         req = stream.message
-        req.body = stream.read()
-        stream.closeread()
-        resp = handler(req)
-        resp.request = req
-        write_response(stream, resp)
+        if stream._sync(_read_body(stream, max_body)):
+            result = handler(req)
+            resp = result if isinstance(result, Response) else stream._sync(_await(result))
+            resp.request = req
+        else:
+            resp = _too_large()
+        stream._sync(_send(stream, _prepare(stream, resp)))
 
-    handle.__name__ = f"streamhandler({getattr(handler, '__name__', 'handler')})"
+    handle.__name__ = name
     return handle
 
 
-def write_response(stream: Stream, resp: Response) -> None:
-    """Write ``resp`` to ``stream``, with a Content-Length when the body's size is known."""
+def _is_async(handler: object) -> bool:
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)
+    )
+
+
+async def _await(result: Awaitable[T]) -> T:
+    return await result
+
+
+async def _read_body(stream: Stream, max_body: int | None) -> bool:
+    """Read the whole request body into ``stream.message.body``; ``False`` as soon as it is
+    known to be over ``max_body`` (the rest is left unread: the 413 closes the connection)."""
+    if max_body is None:
+        body = await stream.aread()
+    else:
+        declared = stream._head.content_length
+        if declared is not None and declared > max_body:
+            return False  # before the first read, so no 100 (Continue) is sent
+        parts: list[bytes] = []
+        size = 0
+        while data := await stream.areadavailable():
+            size += len(data)
+            if size > max_body:  # a chunked body has no declared length
+                return False
+            parts.append(data)
+        body = b"".join(parts)
+    await stream.acloseread()
+    stream.message.body = body
+    return True
+
+
+def _too_large() -> Response:
+    # RFC 9110 §15.5.14: 413, and close, since the rest of the content is not read.
+    return Response(413, [("Connection", "close")], statustext(413))
+
+
+def _prepare(stream: Stream, resp: Response) -> bytes:
+    """Set ``stream``'s status and headers from ``resp``, with a Content-Length when the body
+    is not chunked; returns the body to write."""
     stream.setstatus(resp.status)
     stream.reason = resp.reason
     for name, value in resp.headers:
@@ -410,6 +499,10 @@ def write_response(stream: Stream, resp: Response) -> None:
         stream.headers, "Transfer-Encoding", "chunked"
     ):
         stream.headers.append("Content-Length", str(len(body)))
-    stream.startwrite()
-    stream.write(body)
-    stream.closewrite()
+    return body
+
+
+async def _send(stream: Stream, body: bytes) -> None:
+    await stream.astartwrite()
+    await stream.awrite(body)
+    await stream.aclosewrite()
