@@ -29,7 +29,7 @@ from wirehttp_parser import Limits, Request, Response
 
 from ._connection import SHUTDOWN_GRACE, AccessLog, Connection, ServerState
 from ._framing import SERVER_NAME
-from ._stream import Stream
+from ._stream import MAX_BODY, Stream
 
 if TYPE_CHECKING:  # pyOpenSSL is optional: imported only when such a context is passed
     from OpenSSL import SSL
@@ -46,7 +46,7 @@ __all__ = [
 
 log = logging.getLogger("wirehttp.server")
 
-DEFAULT_MAX_BODY = 64 * 1024 * 1024
+DEFAULT_MAX_BODY = MAX_BODY
 """``serve`` buffers request bodies up to this many bytes (413 past it): HTTP.jl 2.x's 64 MiB;
 nginx uses 1 MiB, aiohttp 1 MiB, waitress 1 GiB."""
 

@@ -45,9 +45,8 @@ T = TypeVar("T")
 # Past this many buffered body bytes the connection pauses reading (back-pressure).
 BODY_BUFFER_HIGH = 256 * 1024
 
-# streamhandler reads request bodies up to this many bytes (413 past it): the same default as
-# serve's max_body (_server.DEFAULT_MAX_BODY, HTTP.jl 2.x's 64 MiB; nginx uses 1 MiB). Kept
-# here because _server imports this module; a test pins the two together.
+# serve and streamhandler buffer request bodies up to this many bytes (413 past it): HTTP.jl
+# 2.x's 64 MiB (nginx uses 1 MiB). The one definition; _server.DEFAULT_MAX_BODY is this.
 MAX_BODY: Final = 64 * 1024 * 1024
 
 
