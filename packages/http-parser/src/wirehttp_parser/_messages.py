@@ -31,6 +31,9 @@ from ._status import statustext
 from ._uri import URI
 from ._version import HTTP_1_1, HTTPVersion
 
+# Header collections a caller passes as Response's second argument (never a body).
+_HEADER_CONTAINERS: frozenset[type] = frozenset((list, tuple, dict, Headers))
+
 __all__ = [
     "Message",
     "Request",
@@ -338,9 +341,17 @@ class Response(Message):
         request: Request | None = None,
         reason: str | None = None,
     ) -> None:
-        if isinstance(status, (bytes, bytearray, memoryview, str, Readable, Body)):
+        # The exact-type tests first: isinstance against a runtime-checkable Protocol walks
+        # the protocol's members (~5 µs each), and Response(200, [...], body) is the hot path.
+        if type(status) is not int and isinstance(
+            status, (bytes, bytearray, memoryview, str, Readable, Body)
+        ):
             body, status, headers = status, 200, None  # Response(body)
-        if isinstance(headers, (bytes, bytearray, memoryview, str, Readable, Body)):
+        if (
+            headers is not None
+            and type(headers) not in _HEADER_CONTAINERS
+            and isinstance(headers, (bytes, bytearray, memoryview, str, Readable, Body))
+        ):
             body, headers = headers, None  # Response(status, body)
         if isinstance(status, bool) or not isinstance(status, int):
             raise TypeError(f"status must be an int, got {status!r}")
