@@ -43,6 +43,15 @@ APPS: dict[str, str] = {
             return Response(200, [("Content-Type", "text/plain")], body)
         serve(handler, sys.argv[3], int(sys.argv[1]))
     """,
+    "wirehttp-threaded": """
+        import sys
+        from wirehttp_parser import Response
+        from wirehttp_server import serve
+        body = b"Hello, world!" if sys.argv[2] == "hello" else b"x" * (1 << 20)
+        def handler(req):
+            return Response(200, [("Content-Type", "text/plain")], body)
+        serve(handler, sys.argv[3], int(sys.argv[1]), threaded=True)
+    """,
     "wirehttp-async": """
         import sys
         from wirehttp_parser import Response

@@ -229,55 +229,6 @@ def test_server_header_can_be_changed_or_removed(start_server: Start) -> None:
     assert resp2.count(b"Server:") == 1 and b"Server: mine" in resp2
 
 
-def test_slow_plain_handler_does_not_stall_others(start_server: Start) -> None:
-    def handler(req: Request) -> Response:
-        if req.target == "/slow":
-            time.sleep(1.0)
-        return Response(200, req.target)
-
-    s: Server = start_server(handler, threaded=True)
-    results: dict[str, float] = {}
-
-    def get(target: str) -> None:
-        t0 = time.monotonic()
-        exchange(s.port, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-        results[target] = time.monotonic() - t0
-
-    slow = threading.Thread(target=get, args=("/slow",))
-    slow.start()
-    time.sleep(0.05)
-    get("/fast")
-    slow.join(5)
-    assert results["/fast"] < 0.6 < 1.0 <= results["/slow"]
-
-
-def test_slow_handler_moves_to_the_pool_after_two_slow_calls(
-    start_server: Start, caplog: pytest.LogCaptureFixture
-) -> None:
-    def handler(req: Request) -> Response:
-        if req.target == "/slow":
-            time.sleep(0.4)
-        return Response(200, req.target)
-
-    s = start_server(handler, slow_handler_threshold=0.05)
-    with caplog.at_level(logging.WARNING, logger="wirehttp.server"):
-        exchange(s.port, b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        # one slow call may be the machine pausing the process: not enough to move it
-        assert not any("thread pool" in r.getMessage() for r in caplog.records)
-        exchange(s.port, b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    assert any("thread pool" in r.getMessage() for r in caplog.records)
-    t = threading.Thread(
-        target=exchange,
-        args=(s.port, b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
-    )
-    t.start()
-    time.sleep(0.05)
-    t0 = time.monotonic()
-    exchange(s.port, b"GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    assert time.monotonic() - t0 < 0.3  # the third slow call (0.4 s) runs on the pool
-    t.join(5)
-
-
 def test_curl(start_server: Start) -> None:
     assert shutil.which("curl"), "curl is a test peer; scripts/bootstrap.sh installs it"
     s = start_server(echo)

@@ -6,10 +6,13 @@ parser, and once a request is complete the handler is called right there, on the
 response head and body leave in one ``transport.write``. Nothing else is allocated per request
 but the :class:`Request`, its :class:`Response` and the bytes.
 
-- A plain handler runs inline while it is fast; one that takes longer than
-  ``slow_handler_threshold`` twice within ``SLOW_STRIKE_WINDOW`` requests is marked slow and
-  from then on runs on the server's thread pool, so it cannot stall other connections again (``threaded=True`` sends every call to the
-  pool from the start, ``threaded=False`` never does).
+- A plain handler starts on the worker threads (:mod:`._workers`), so a handler that blocks
+  (file, database or network I/O, ``time.sleep``) never stalls the loop and with it every other
+  connection. One that has returned faster than ``slow_handler_threshold`` ``PROMOTE_AFTER``
+  times in a row is promoted to run inline on the loop (no thread hop: the fast path); if an
+  inline call ever takes longer than the threshold it goes back to the threads for good, with a
+  warning. ``threaded=True`` keeps plain handlers on the threads always, ``threaded=False`` runs
+  them inline from the start (for handlers known never to block).
 - An ``async def`` handler's coroutine is driven inline with ``send(None)``; only if it
   suspends does it become a :class:`asyncio.Task` (``inline_async=False`` always makes a task:
   use it if the handler needs :func:`asyncio.current_task` before its first ``await``, e.g.
@@ -35,7 +38,6 @@ import logging
 import math
 import time
 from collections.abc import Callable, Coroutine, Generator
-from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 from types import CoroutineType
 from typing import IO, Any, Final, cast
@@ -60,6 +62,7 @@ from wirehttp_parser import (
 from ._framing import frame_response
 from ._router import Router
 from ._stream import BODY_BUFFER_HIGH, Stream
+from ._workers import WorkerPool, call_on_worker
 
 __all__: list[str] = []
 
@@ -71,8 +74,13 @@ PIPELINE_HIGH: Final = 256 * 1024
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 
-# A plain handler that is slow twice within this many requests moves to the thread pool.
-SLOW_STRIKE_WINDOW: Final = 1000
+# A plain handler that returned faster than slow_handler_threshold this many times in a row
+# on a worker thread is promoted to run inline on the loop (see the module docstring).
+PROMOTE_AFTER: Final = 1000
+
+# At most this many handlers are tracked for promotion (a middleware that makes a new closure
+# per request must not grow the table without bound); others always run on the threads.
+MAX_TRACKED_HANDLERS: Final = 4096
 
 # On a graceful close, how long an idle connection may still deliver a request in flight.
 SHUTDOWN_GRACE: Final = 0.25
@@ -83,9 +91,10 @@ _BODY: Final = 1  # reading a request body for ``serve``: body_timeout of inacti
 _HANDLER: Final = 2  # a handler runs: no deadline (a stream read arms body_timeout)
 _IDLE: Final = 3  # between requests: idle_timeout
 
-# How a request handler is called.
-_INLINE: Final = 0
-_THREAD: Final = 1
+# How a request handler is called (ServerState.kinds): a count >= 0 is a plain handler on the
+# worker threads with that many fast calls in a row; these two are the other states.
+_INLINE: Final = -1  # on the loop: async def, or promoted
+_PINNED: Final = -2  # on the threads for good: it blocked the loop once, or can't be tracked
 
 AccessLog = Callable[[IO[str], Stream], object]
 
@@ -124,14 +133,12 @@ class ServerState:
         "threaded",
         "slow_threshold",
         "inline_async",
-        "executor",
+        "pool",
         "connections",
         "closing",
         "kinds",
         "all_closed",
         "tasks",
-        "slow_seen",
-        "requests",
     )
 
     def __init__(
@@ -153,7 +160,7 @@ class ServerState:
         threaded: bool | None,
         slow_threshold: float,
         inline_async: bool,
-        executor: ThreadPoolExecutor,
+        pool: WorkerPool,
     ) -> None:
         self.loop = loop
         self.handler = handler
@@ -171,14 +178,12 @@ class ServerState:
         self.threaded = threaded
         self.slow_threshold = slow_threshold
         self.inline_async = inline_async
-        self.executor = executor
+        self.pool = pool
         self.connections: set[Connection] = set()
         self.closing = False
         self.kinds: dict[object, int] = {}
         self.all_closed: asyncio.Future[None] | None = None
         self.tasks: set[asyncio.Task[Any]] = set()  # handlers that suspended (for shutdown)
-        self.slow_seen: dict[object, int] = {}  # handler -> request number of its slow call
-        self.requests = 0  # request handler calls so far (a clock for slow_seen)
 
     def forget(self, conn: Connection) -> None:
         self.connections.discard(conn)
@@ -429,19 +434,20 @@ class Connection(asyncio.Protocol):
         threaded = state.threaded
         if threaded is None:
             kinds = state.kinds
-            kind = _INLINE
-            if kinds:  # empty until a handler is found slow: no hashing on the fast path
-                try:
-                    kind = kinds.get(handler, _INLINE)
-                except TypeError:  # an unhashable callable is never marked
-                    pass
+            try:
+                kind = kinds.get(handler)
+                if kind is None:
+                    kind = _INLINE if _is_async(handler) else 0
+                    if len(kinds) < MAX_TRACKED_HANDLERS:
+                        kinds[handler] = kind
+            except TypeError:  # an unhashable callable: never tracked, always on the threads
+                kind = _PINNED
+            inline = kind == _INLINE
         else:
-            kind = _THREAD if threaded else _INLINE
-        if kind == _THREAD:
-            fut = self.loop.run_in_executor(state.executor, handler, req)
-            fut.add_done_callback(lambda f: self._thread_done(req, f))
+            inline = not threaded or _is_async(handler)
+        if not inline:
+            state.pool.submit(_HandlerJob(self, handler, req))
             return
-        state.requests += 1
         t0 = time.perf_counter()
         try:
             result = handler(req)
@@ -449,8 +455,8 @@ class Connection(asyncio.Protocol):
             self._handler_failed(req, exc)
             return
         if isinstance(result, Response):
-            if state.threaded is None and time.perf_counter() - t0 > state.slow_threshold:
-                self._mark_slow(handler)
+            if threaded is None and time.perf_counter() - t0 > state.slow_threshold:
+                self._demote(handler)
             self._respond(req, result)
         elif type(result) is CoroutineType or isinstance(result, Coroutine):
             self._drive(req, result)
@@ -459,22 +465,32 @@ class Connection(asyncio.Protocol):
                 req, TypeError(f"the handler returned {type(result).__name__}, not a Response")
             )
 
-    def _mark_slow(self, handler: object) -> None:
-        """One slow call may be the OS pausing the whole process (a busy machine); a second
-        one within SLOW_STRIKE_WINDOW requests means the handler blocks."""
-        state = self.state
-        now = state.requests
+    def _count_fast(self, handler: object, elapsed: float) -> None:
+        """A plain handler returned on a worker thread after ``elapsed`` s: count its run of
+        fast calls; PROMOTE_AFTER in a row and it runs on the loop from then on."""
+        kinds = self.state.kinds
         try:
-            last = state.slow_seen.get(handler)
-            state.slow_seen[handler] = now
-            if last is None or now - last > SLOW_STRIKE_WINDOW:
+            kind = kinds.get(handler)
+            if kind is None or kind < 0:
                 return
-            state.kinds[handler] = _THREAD
-        except TypeError:  # an unhashable callable: leave it inline
+            if elapsed > self.state.slow_threshold:
+                kinds[handler] = 0
+            else:
+                kinds[handler] = _INLINE if kind + 1 >= PROMOTE_AFTER else kind + 1
+        except TypeError:
+            return
+
+    def _demote(self, handler: object) -> None:
+        """A handler on the loop took longer than ``slow_handler_threshold``: it blocked every
+        other connection for that long, so it goes back to the threads, for good."""
+        try:
+            self.state.kinds[handler] = _PINNED
+        except TypeError:
             return
         log.warning(
-            "handler %r blocked the event loop for over %.0f ms; it runs on the thread pool "
-            "from now on (pass threaded=True to start it there, or make it async def)",
+            "handler %r blocked the event loop for over %.0f ms; it runs on the worker threads "
+            "from now on (pass threaded=True to keep plain handlers off the loop, or make it "
+            "async def)",
             handler,
             self.state.slow_threshold * 1000,
         )
@@ -521,12 +537,25 @@ class Connection(asyncio.Protocol):
                 req, TypeError(f"the handler returned {type(result).__name__}, not a Response")
             )
 
-    def _thread_done(self, req: Request, fut: asyncio.Future[Any]) -> None:
-        exc = fut.exception()
-        if exc is not None:
-            self._handler_failed(req, exc)
+    def _thread_done(self, job: _HandlerJob) -> None:
+        """A plain handler finished on a worker thread (see :class:`_HandlerJob`)."""
+        req = job.req
+        result = job.result
+        error = job.error
+        if self.state.threaded is None:
+            self._count_fast(job.handler, job.elapsed)
+        if error is not None:
+            self._handler_failed(req, error)
+        elif isinstance(result, Response):
+            self._respond(req, result)
+        elif type(result) is CoroutineType or isinstance(result, Coroutine):
+            # A plain callable (a middleware) that called an async def handler: run the
+            # coroutine it returned on the loop.
+            self._drive(req, result)
         else:
-            self._finish_async(req, fut.result())
+            self._handler_failed(
+                req, TypeError(f"the handler returned {type(result).__name__}, not a Response")
+            )
         if not self.closed:
             self._process()
 
@@ -583,12 +612,13 @@ class Connection(asyncio.Protocol):
             task.add_done_callback(self.state.tasks.discard)
             task.add_done_callback(lambda t: self._stream_done(stream, _task_error(t)))
         else:
-            fut = self.loop.run_in_executor(self.state.executor, handler, stream)
-            fut.add_done_callback(lambda f: self._stream_thread_done(stream, f))
+            call_on_worker(
+                self.state.pool,
+                lambda: handler(stream),
+                lambda result, exc: self._stream_thread_done(stream, result, exc),
+            )
 
-    def _stream_thread_done(self, stream: Stream, fut: asyncio.Future[Any]) -> None:
-        exc = fut.exception()
-        result = fut.result() if exc is None else None
+    def _stream_thread_done(self, stream: Stream, result: object, exc: BaseException | None) -> None:
         if isinstance(result, Coroutine):
             # A plain callable (a Router, a middleware) that dispatched to an async def
             # stream handler: run what it returned on the loop.
@@ -906,3 +936,30 @@ class _Resume:
 
     async def run(self) -> Any:
         return await self
+
+
+class _HandlerJob:
+    """One plain request-handler call for the :class:`WorkerPool`: ``run`` on a worker thread,
+    ``finish`` back on the loop. Whatever the handler raises is kept and answered with a 500
+    on the loop; nothing escapes on the thread (which would leave the connection waiting)."""
+
+    __slots__ = ("conn", "handler", "req", "result", "error", "elapsed")
+
+    def __init__(self, conn: Connection, handler: Callable[[Request], Any], req: Request) -> None:
+        self.conn = conn
+        self.handler = handler
+        self.req = req
+        self.result: object = None
+        self.error: BaseException | None = None
+        self.elapsed = 0.0
+
+    def run(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            self.result = self.handler(self.req)
+        except BaseException as exc:  # SystemExit too: a 500, not a dead worker
+            self.error = exc
+        self.elapsed = time.perf_counter() - t0
+
+    def finish(self) -> None:
+        self.conn._thread_done(self)

@@ -22,7 +22,6 @@ import ssl
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeGuard, Unpack, overload
 
 from wirehttp_parser import Limits, Request, Response
@@ -30,6 +29,7 @@ from wirehttp_parser import Limits, Request, Response
 from ._connection import SHUTDOWN_GRACE, AccessLog, Connection, ServerState
 from ._framing import SERVER_NAME
 from ._stream import MAX_BODY, Stream
+from ._workers import WorkerPool
 
 if TYPE_CHECKING:  # pyOpenSSL is optional: imported only when such a context is passed
     from OpenSSL import SSL
@@ -101,15 +101,18 @@ class ServerOptions(TypedDict, total=False):
     server_header: str | None
     """The ``Server`` field sent on each response (``None`` sends none)."""
     threaded: bool | None
-    """Plain request handlers: ``None`` runs them inline and moves one that blocks for longer
-    than ``slow_handler_threshold`` (twice) to the thread pool; ``True`` always uses the
-    pool; ``False`` never does."""
+    """Plain request handlers: ``None`` (default) runs them on the worker threads and promotes
+    one that has been faster than ``slow_handler_threshold`` 1000 times in a row to run inline
+    on the loop (back to the threads for good if it is ever slow there); ``True`` keeps them on
+    the threads; ``False`` runs them inline on the loop. ``async def`` handlers always run on
+    the loop."""
     slow_handler_threshold: float
     """See ``threaded`` (default 0.02 s)."""
     inline_async: bool
     """Drive ``async def`` handlers inline until they first suspend (default ``True``)."""
     max_threads: int
-    """Threads for plain stream handlers and slow request handlers (default 64)."""
+    """The most worker threads for plain handlers (default 64; they start one at a time, as
+    handlers block; see ``_workers.py``)."""
     use_uvloop: bool | None
     """``None``: uvloop when installed."""
 
@@ -255,9 +258,7 @@ class Server:
             threaded=o.get("threaded"),
             slow_threshold=o.get("slow_handler_threshold", 0.02),
             inline_async=o.get("inline_async", True),
-            executor=ThreadPoolExecutor(
-                max_workers=o.get("max_threads", 64), thread_name_prefix="wirehttp-handler"
-            ),
+            pool=WorkerPool(loop, max_threads=o.get("max_threads", 64)),
         )
         self._state = state
         sslconfig = o.get("sslconfig")
@@ -318,7 +319,7 @@ class Server:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=1.0)
-        state.executor.shutdown(wait=False, cancel_futures=True)
+        state.pool.close()
         self._run_hooks()
         if not self._done.done():
             self._done.set_result(None)
