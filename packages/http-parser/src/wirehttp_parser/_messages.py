@@ -18,7 +18,7 @@ import json
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TypeAlias, overload
+from typing import TypeAlias, cast, overload
 
 from ._body import Body, BodyLike, Readable, body_chunks
 from ._context import Context
@@ -357,7 +357,8 @@ class Response(Message):
             raise TypeError(f"status must be an int, got {status!r}")
         self.status = status
         self.reason = reason if reason is not None else statustext(status)
-        self.headers = Headers(headers)
+        # The exact-type test above hides from mypy that a body can't be left here.
+        self.headers = Headers(cast("HeadersLike | None", headers))
         self.body = _normalise_body(body)
         self.trailers = Headers()
         self.version = version if isinstance(version, HTTPVersion) else HTTPVersion.parse(version)
