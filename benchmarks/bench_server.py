@@ -74,6 +74,39 @@ APPS: dict[str, str] = {
         uvicorn.run(app, host=sys.argv[3], port=int(sys.argv[1]), http="httptools",
                     loop="uvloop", access_log=False, log_level="warning")
     """,
+    "granian-asgi": """
+        # granian (Rust, hyper) running the same raw ASGI app as uvicorn, one worker process.
+        import sys
+        body = b"Hello, world!" if sys.argv[2] == "hello" else b"x" * (1 << 20)
+        start = {"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]}
+        async def app(scope, receive, send):
+            if scope["type"] != "http":
+                return
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+        if __name__ == "__main__":
+            import os
+            from granian import Granian
+            mod = os.path.splitext(os.path.basename(__file__))[0]
+            Granian(f"{mod}:app", address=sys.argv[3], port=int(sys.argv[1]), interface="asgi",
+                    workers=1, loop="uvloop", log_enabled=False, websockets=False,
+                    backlog=2048).serve()
+    """,
+    "granian-rsgi": """
+        # granian's own interface (RSGI): its fastest Python path.
+        import sys
+        body = b"Hello, world!" if sys.argv[2] == "hello" else b"x" * (1 << 20)
+        async def app(scope, proto):
+            proto.response_bytes(200, [("content-type", "text/plain")], body)
+        if __name__ == "__main__":
+            import os
+            from granian import Granian
+            mod = os.path.splitext(os.path.basename(__file__))[0]
+            Granian(f"{mod}:app", address=sys.argv[3], port=int(sys.argv[1]), interface="rsgi",
+                    workers=1, loop="uvloop", log_enabled=False, websockets=False,
+                    backlog=2048).serve()
+    """,
     "aiohttp": """
         import sys, asyncio, uvloop
         from aiohttp import web
@@ -166,9 +199,25 @@ def _wait_port(
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User + system time of ``pid`` and every process below it (granian answers from a worker
+    process it forks; the others are one process)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, seconds)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, (0, 0.0))[1]
+        todo.extend(child for child, (parent, _) in stats.items() if parent == p)
+    return total
 
 
 def _to_ms(value: str) -> float:
