@@ -125,6 +125,8 @@ def test_mkheaders_rejects_non_pairs(bad: list[object]) -> None:
         ("X", "a\rb"),
         ("X", "nul\x00"),
         ("X", "bell\x07"),
+        ("X", "del\x7f"),
+        ("X", "bell\x07 and ☃"),
         ("Bad Name", "v"),
         ("Bad:Name", "v"),
         ("", "v"),
@@ -139,6 +141,14 @@ def test_header_injection_is_refused(name: str, value: str) -> None:
     with pytest.raises(ProtocolError):
         setheader(h, name, value)
     assert len(h) == 0
+
+
+@pytest.mark.parametrize("container", [list, tuple, iter])
+def test_a_name_seen_valid_does_not_excuse_a_bad_value(container: type) -> None:
+    # Valid names are remembered (a fast path); the value is still checked every time.
+    Headers(container([("X-Seen", "fine")]))
+    with pytest.raises(ProtocolError, match="X-Seen"):
+        Headers(container([("X-Seen", "bad\r\nInjected: 1")]))
 
 
 def test_tab_and_non_ascii_values_are_allowed() -> None:

@@ -68,14 +68,27 @@ def check_field_value(name: str, value: str) -> None:
         )
 
 
+# Names already found to be tokens: handlers build the same few names on every response, and
+# a set lookup is a fraction of a regex match. Bounded: past the cap, names are only matched.
+_GOOD_NAMES: Final[set[str]] = set()
+_GOOD_NAMES_MAX: Final = 4096
+
+
 def _check_pair(name: object, value: object) -> Pair:
-    if not isinstance(name, str) or not isinstance(value, str):
-        raise ProtocolError(
-            f"a header must be a (name, value) pair of str, got {name!r}: {value!r}"
-        )
-    if _TOKEN.fullmatch(name) is None:
-        raise ProtocolError(f"invalid header name {name!r}: not an RFC 9110 token")
-    check_field_value(name, value)
+    if type(name) is not str or type(value) is not str:
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ProtocolError(
+                f"a header must be a (name, value) pair of str, got {name!r}: {value!r}"
+            )
+    if name not in _GOOD_NAMES:
+        if _TOKEN.fullmatch(name) is None:
+            raise ProtocolError(f"invalid header name {name!r}: not an RFC 9110 token")
+        if len(_GOOD_NAMES) < _GOOD_NAMES_MAX:
+            _GOOD_NAMES.add(name)
+    # Printable ASCII (SP to ~) is always a valid value: two C-level scans, no regex. Anything
+    # else (HTAB, obs-text, non-ASCII, controls) takes the exact check.
+    if not (value.isascii() and value.isprintable()):
+        check_field_value(name, value)
     return (name, value)
 
 
@@ -98,6 +111,17 @@ class Headers:
     def __init__(self, items: HeadersLike | None = None) -> None:
         if items is None:
             self._items = []
+        elif type(items) is list:
+            # The common case, a list of pairs, without the Mapping check (an ABC lookup).
+            checked: list[Pair] = []
+            for item in items:
+                if type(item) is not tuple or len(item) != 2:
+                    if not isinstance(item, (tuple, list)) or len(item) != 2:
+                        raise ProtocolError(
+                            f"a header must be passed as a (name, value) pair, got {item!r}"
+                        )
+                checked.append(_check_pair(item[0], item[1]))
+            self._items = checked
         elif isinstance(items, Headers):
             self._items = list(items._items)
         elif isinstance(items, Mapping):

@@ -56,6 +56,8 @@ def set_show_max(n: int) -> None:
 
 
 def _normalise_body(body: object) -> object:
+    if type(body) is bytes:
+        return body
     if isinstance(body, str):
         return body.encode("utf-8")
     if isinstance(body, (bytearray, memoryview)):
@@ -66,6 +68,10 @@ def _normalise_body(body: object) -> object:
 SingleBody: TypeAlias = "bytes | bytearray | memoryview | str | Readable | Body"
 """A body that can stand alone as ``Response(status, body)``'s second argument. An iterable of
 chunks can't (a list of pairs would be ambiguous): pass it as ``Response(status, headers, body)``."""
+
+
+def _version_arg(version: HTTPVersion | str) -> HTTPVersion:
+    return version if isinstance(version, HTTPVersion) else HTTPVersion.parse(version)
 
 
 def _NO_RESPONSE() -> None:
@@ -361,7 +367,9 @@ class Response(Message):
         self.headers = Headers(cast("HeadersLike | None", headers))
         self.body = _normalise_body(body)
         self.trailers = Headers()
-        self.version = version if isinstance(version, HTTPVersion) else HTTPVersion.parse(version)
+        self.version = (
+            version if type(version) is HTTPVersion else _version_arg(version)
+        )
         self.request = request
 
     @classmethod
