@@ -209,7 +209,7 @@ class Connection(asyncio.Protocol):
 
     __slots__ = (
         "state", "loop", "transport", "parser", "_peer", "phase", "deadline", "saved_deadline",
-        "timer", "head", "body", "stream", "busy", "in_process", "closing", "closed",
+        "timer", "timer_at", "head", "body", "stream", "busy", "in_process", "closing", "closed",
         "detached", "reading_paused", "write_paused", "drain_waiter", "pending", "got_bytes",
         "parse_error", "may_pause",
     )
@@ -224,6 +224,7 @@ class Connection(asyncio.Protocol):
         self.deadline = 0.0
         self.saved_deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = math.inf  # when self.timer fires (inf: no timer)
         self.head: RequestHead | None = None
         self.body: list[bytes] = []
         self.stream: Stream | None = None
@@ -404,7 +405,7 @@ class Connection(asyncio.Protocol):
             self.deadline = 0.0
             self._run_stream_handler(stream)
             return
-        self.body = []
+        # self.body is empty here: _dispatch takes the chunks of each body and leaves a new list.
         if head.content_length or head.chunked:
             self.phase = _BODY
             self._arm(state.body_timeout)
@@ -788,28 +789,35 @@ class Connection(asyncio.Protocol):
         if not seconds:
             self.deadline = 0.0
             return
-        self.deadline = self.loop.time() + seconds
-        self._ensure_timer()
+        self.deadline = deadline = self.loop.time() + seconds
+        if self.timer_at > deadline:  # no timer, or one due after the new deadline
+            self._ensure_timer()
+        # else: the timer fires early and re-arms itself for the new deadline (the hot path:
+        # an assignment per state change, no timer call)
 
     def _ensure_timer(self) -> None:
         timer = self.timer
         if timer is not None:
-            if timer.when() <= self.deadline:
+            if self.timer_at <= self.deadline:
                 return  # fires early and re-arms itself for the new deadline
             timer.cancel()
         self.timer = self.loop.call_at(self.deadline, self._on_timer)
+        self.timer_at = self.deadline
 
     def _cancel_timer(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+            self.timer_at = math.inf
 
     def _on_timer(self) -> None:
         self.timer = None
+        self.timer_at = math.inf
         if self.closed or self.detached or not self.deadline:
             return
         if self.loop.time() < self.deadline:
             self.timer = self.loop.call_at(self.deadline, self._on_timer)
+            self.timer_at = self.deadline
             return
         if self.write_paused:
             log.info("write timeout: %s:%d does not read; aborting", *self.peer)
