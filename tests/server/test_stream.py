@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+
+import pytest
 
 from wirehttp_parser import Request, Response
 from wirehttp_server import Stream, streamhandler
@@ -114,6 +116,47 @@ def test_stream_handler_exception_is_500(start_server: Start) -> None:
     s = start_server(handler, stream=True)
     resp = exchange(s.port, GET_CLOSE)
     assert status_of(resp) == 500 and b"private" not in resp
+
+
+def _read_all_body(http: Stream) -> None:
+    http.read()
+    http.setstatus(200)
+    http.write(b"read it")
+
+
+def _read_and_wrap(http: Stream) -> None:
+    try:
+        http.read()
+    except Exception as exc:
+        raise RuntimeError("could not read the upload") from exc
+    http.write(b"read it")
+
+
+async def _aread_all_body(http: Stream) -> None:
+    await http.aread()
+    http.write(b"read it")
+
+
+@pytest.mark.parametrize("handler", [_read_all_body, _read_and_wrap, _aread_all_body])
+def test_a_body_error_that_escapes_the_handler_gets_its_own_status(
+    start_server: Start, handler: Callable[[Stream], object]
+) -> None:
+    # A malformed chunk reaches the handler as an error from read(); if the handler lets it
+    # out (as it is, or raised from), the client gets 400 — the error is theirs, not a 500.
+    s = start_server(handler, stream=True)
+    resp = exchange(
+        s.port,
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+    )
+    assert status_of(resp) == 400 and b"Connection: close" in resp
+
+
+def test_a_body_that_stops_coming_is_a_408_for_a_stream_handler(start_server: Start) -> None:
+    s = start_server(_read_all_body, stream=True, body_timeout=0.3)
+    with connect(s.port) as c:
+        c.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        resp = read_all(c)
+    assert status_of(resp) == 408
 
 
 def test_expect_continue_only_when_the_body_is_read(start_server: Start) -> None:

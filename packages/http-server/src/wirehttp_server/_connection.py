@@ -644,6 +644,18 @@ class Connection(asyncio.Protocol):
                 log.error("handler error for %s %s", req.method, req.target, exc_info=exc)
             return
         if exc is not None:
+            body_error = stream._body_error
+            if stream.nwritten < 0 and body_error is not None and _caused_by(exc, body_error):
+                # The handler let the request body's own error out of read(): that is the
+                # client's fault, answered with its status (413, 400, 408), not a 500.
+                self.stream = None
+                if isinstance(body_error, ParseError):
+                    self._bad_request(body_error)
+                elif isinstance(body_error, TimeoutError):
+                    self._send_error(408, req)
+                else:  # the client went away mid-body: nobody to answer
+                    self._close()
+                return
             if stream.nwritten < 0:
                 self._handler_failed(req, exc)
             else:
@@ -903,6 +915,20 @@ def _is_async(handler: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
         getattr(handler, "__call__", None)
     )
+
+
+def _caused_by(exc: BaseException, cause: BaseException) -> bool:
+    """Whether ``exc`` is ``cause`` or was raised from it (``raise ... from``, or while
+    handling it), a few links deep. A copy counts: crossing from the loop to a handler thread,
+    ``run_coroutine_threadsafe`` re-creates a ``TimeoutError`` with the same arguments."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if seen is cause or (type(seen) is type(cause) and seen.args == cause.args):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _task_error(task: asyncio.Task[Any]) -> BaseException | None:
