@@ -377,21 +377,29 @@ class ClientStream:
         return True
 
     # -- read side ------------------------------------------------------------------------
-    def startread(self) -> Response:
+    def startread(self, *, closewrite: bool = True) -> Response:
         """Read the response head (interim 1xx skipped) and return the response, its body
-        still to be read."""
+        still to be read.
+
+        The request body is ended first (``closewrite``), so that ``write(...)`` then
+        ``startread()`` works against any server. ``closewrite=False`` leaves it open — full
+        duplex: the response is read while the request body is still being written (one thread
+        reading, another writing, as the chat example in ``docs/server.md`` does); the caller
+        then calls :meth:`closewrite` when done writing."""
         if self.response is not None:
             return self.response
         try:
-            return self._startread()
+            return self._startread(closewrite)
         except RequestError as exc:
             if not self._may_replay(exc):
                 raise
             self._replay()
-            return self._startread()
+            return self._startread(closewrite)
 
-    def _startread(self) -> Response:
-        if not self._closed_write:
+    def _startread(self, closewrite: bool = True) -> Response:
+        if not closewrite:
+            self.startwrite()  # the server answers nothing before it has the request head
+        elif not self._closed_write:
             self.closewrite()
         head = self._early_head
         while head is None:
