@@ -58,6 +58,29 @@ def test_pre_bound_socket_form() -> None:
         server2.close()
 
 
+def test_listenany_takes_the_next_free_port() -> None:
+    taken = socket.create_server(("127.0.0.1", 0))
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(OSError):
+            serve_background(ok, "127.0.0.1", port)  # taken, and listenany is off
+        server = serve_background(ok, "127.0.0.1", port, listenany=True)
+        try:
+            assert server.port > port
+            assert exchange(server.port, GET_CLOSE).endswith(b"ok")
+        finally:
+            server.close()
+        # A free port is used as given.
+        taken.close()
+        server = serve_background(ok, "127.0.0.1", port, listenany=True)
+        try:
+            assert server.port == port
+        finally:
+            server.close()
+    finally:
+        taken.close()
+
+
 def test_unknown_keyword_is_an_error() -> None:
     with pytest.raises(TypeError, match="unknown keyword"):
         serve_background(ok, "127.0.0.1", 0, readtimeot=3)  # type: ignore[call-overload]

@@ -14,6 +14,7 @@ entries do; see ``docs/server.md``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import importlib
 import logging
 import signal
@@ -75,6 +76,9 @@ class ServerOptions(TypedDict, total=False):
     """Bind with ``SO_REUSEPORT`` so several processes can listen on one port."""
     server: socket.socket | None
     """An already bound (and listening) socket to serve on."""
+    listenany: bool
+    """If the port is taken, bind the first free port above it (HTTP.jl's ``listenany``;
+    ``server.port`` tells which). Default ``False``: a taken port raises ``OSError``."""
     verbose: bool
     """Log the listening address and each connection on the ``wirehttp.server`` logger."""
     access_log: AccessLog | None
@@ -449,11 +453,28 @@ def _bind(host: Host, port: int, options: ServerOptions) -> socket.socket:
         reuse = False
     bind_host = host or "0.0.0.0"  # HTTP.jl: "" means every interface
     family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
-    sock = socket.create_server(
-        (bind_host, port), family=family, backlog=options.get("backlog", 2048), reuse_port=reuse
-    )
+    backlog = options.get("backlog", 2048)
+    if not options.get("listenany", False) or port == 0:
+        sock = socket.create_server((bind_host, port), family=family, backlog=backlog,
+                                    reuse_port=reuse)
+    else:
+        sock = _bind_any(bind_host, port, family, backlog, reuse)
     sock.setblocking(False)
     return sock
+
+
+def _bind_any(host: str, port: int, family: socket.AddressFamily, backlog: int,
+              reuse: bool) -> socket.socket:
+    """HTTP.jl's ``listenany``: the first free port at or above ``port`` (``server.port``
+    tells which)."""
+    for candidate in range(port, 65536):
+        try:
+            return socket.create_server((host, candidate), family=family, backlog=backlog,
+                                        reuse_port=reuse)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+    raise OSError(errno.EADDRINUSE, f"no free port at or above {port} on {host!r}")
 
 
 def listen(
