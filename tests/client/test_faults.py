@@ -149,6 +149,26 @@ def test_stale_pooled_connection_is_never_an_error(raw_server: Make) -> None:
     assert srv.connections == 5
 
 
+def test_recently_closed_pooled_connection_under_a_post_is_caught_by_the_check(
+    raw_server: Make,
+) -> None:
+    """A GET may skip the staleness check on a connection idle for under a second (a closed
+    one is replayed); a POST cannot be replayed, so it is always checked and never sent on a
+    connection the server has closed."""
+
+    def one_then_close(c: socket.socket) -> None:
+        read_request(c)
+        c.sendall(OK)
+        time.sleep(0.05)
+
+    srv = raw_server(one_then_close)
+    pool = C.Pool(4)
+    for _ in range(4):
+        assert C.post(srv.url, body=b"x", pool=pool, retry=False).body == b"ok"
+        time.sleep(0.15)  # closed by now, idle well under TRUST_IDLE
+    assert srv.connections == 4
+
+
 def test_stale_race_replayed_once(raw_server: Make) -> None:
     """The close arrives after the pool's check (the request is already sent): the request is
     replayed on a fresh connection even with retries off."""

@@ -260,9 +260,13 @@ def connectionlayer(handler: ClientStreamHandler) -> ClientHandler:
 
         stream_driven = kw.get("iofunction")
         fresh = False
+        # What the except clause below replays without asking: then the pool may skip its
+        # staleness check on a recently used connection.
+        replayable = stream_driven is None and isidempotent(req) and req.context.get(BODY) is None
         while True:
             try:
-                conn = pool.acquire(key, connect, deadline=total_deadline, timeout=total, fresh=fresh)
+                conn = pool.acquire(key, connect, deadline=total_deadline, timeout=total,
+                                    fresh=fresh, replayable=replayable)
             except TimeoutError as exc:
                 exc.request = req
                 raise
