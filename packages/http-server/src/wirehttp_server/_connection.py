@@ -208,9 +208,10 @@ class Connection(asyncio.Protocol):
     """The protocol object for one accepted connection (see the module docstring)."""
 
     __slots__ = (
-        "state", "loop", "transport", "parser", "_peer", "phase", "deadline", "saved_deadline",
+        "state", "loop", "transport", "parser", "_peer", "phase", "deadline", "write_deadline",
         "timer", "timer_at", "head", "body", "stream", "busy", "in_process", "closing", "closed",
-        "detached", "reading_paused", "write_paused", "drain_waiter", "pending", "got_bytes",
+        "detached", "reading_paused", "write_paused", "write_left", "drain_waiter", "pending",
+        "got_bytes",
         "parse_error", "may_pause",
     )
 
@@ -222,7 +223,10 @@ class Connection(asyncio.Protocol):
         self._peer: tuple[str, int] | None = None
         self.phase = _HEAD
         self.deadline = 0.0
-        self.saved_deadline = 0.0
+        # While the transport's buffer is over its high-water mark: when the client must next
+        # have taken some of it (0.0 otherwise), and how much was left at the last look.
+        self.write_deadline = 0.0
+        self.write_left = 0
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = math.inf  # when self.timer fires (inf: no timer)
         self.head: RequestHead | None = None
@@ -332,15 +336,24 @@ class Connection(asyncio.Protocol):
             log.info("closed connection from %s:%d", *self.peer)
 
     def pause_writing(self) -> None:
+        # write_timeout is inactivity, as nginx's send_timeout: the client must take some of
+        # what is buffered every write_timeout seconds, not all of it (a big response to a
+        # slow but steady reader is fine). The read-side deadline is suspended meanwhile: a
+        # connection still sending its response is not idle.
         self.write_paused = True
-        self.saved_deadline = self.deadline
-        self._arm(self.state.write_timeout)
+        timeout = self.state.write_timeout
+        if timeout and self.transport is not None:
+            self.write_left = self.transport.get_write_buffer_size()
+            self.write_deadline = self.loop.time() + timeout
+            self._ensure_timer()
 
     def resume_writing(self) -> None:
         self.write_paused = False
-        self.deadline = self.saved_deadline
+        self.write_deadline = 0.0
         if self.deadline:
-            self._ensure_timer()
+            # The read-side deadline ran while we were sending: it starts afresh now that the
+            # output is drained (the idle time of a keep-alive connection counts from here).
+            self._arm(self._phase_timeout())
         w = self.drain_waiter
         if w is not None and not w.done():
             w.set_result(None)
@@ -716,7 +729,7 @@ class Connection(asyncio.Protocol):
             self._arm(self.state.body_timeout)
 
     def body_wait_over(self) -> None:
-        if self.phase == _HANDLER and not self.write_paused:
+        if self.phase == _HANDLER:
             self.deadline = 0.0
 
     def detach(self) -> tuple[asyncio.Transport, bytes]:
@@ -807,14 +820,34 @@ class Connection(asyncio.Protocol):
         # else: the timer fires early and re-arms itself for the new deadline (the hot path:
         # an assignment per state change, no timer call)
 
+    def _phase_timeout(self) -> float | None:
+        """The read-side timeout of the current phase."""
+        state = self.state
+        phase = self.phase
+        if phase == _IDLE:
+            return state.idle_timeout
+        if phase == _HEAD:
+            return state.header_timeout
+        return state.body_timeout  # reading a body (serve), or a stream handler waiting for it
+
+    def _next_deadline(self) -> float:
+        """When the timer must next look: the read-side deadline (suspended while output is
+        paused) or the write deadline; 0.0 for none."""
+        if self.write_paused:
+            return self.write_deadline
+        return self.deadline
+
     def _ensure_timer(self) -> None:
+        due = self._next_deadline()
+        if not due:
+            return
         timer = self.timer
         if timer is not None:
-            if self.timer_at <= self.deadline:
+            if self.timer_at <= due:
                 return  # fires early and re-arms itself for the new deadline
             timer.cancel()
-        self.timer = self.loop.call_at(self.deadline, self._on_timer)
-        self.timer_at = self.deadline
+        self.timer = self.loop.call_at(due, self._on_timer)
+        self.timer_at = due
 
     def _cancel_timer(self) -> None:
         if self.timer is not None:
@@ -825,15 +858,27 @@ class Connection(asyncio.Protocol):
     def _on_timer(self) -> None:
         self.timer = None
         self.timer_at = math.inf
-        if self.closed or self.detached or not self.deadline:
+        if self.closed or self.detached:
             return
-        if self.loop.time() < self.deadline:
-            self.timer = self.loop.call_at(self.deadline, self._on_timer)
-            self.timer_at = self.deadline
-            return
+        now = self.loop.time()
         if self.write_paused:
+            if not self.write_deadline or now < self.write_deadline:
+                self._ensure_timer()
+                return
+            assert self.transport is not None
+            left = self.transport.get_write_buffer_size()
+            if left < self.write_left:  # the client took some: another write_timeout
+                self.write_left = left
+                self.write_deadline = now + (self.state.write_timeout or 0.0)
+                self._ensure_timer()
+                return
             log.info("write timeout: %s:%d does not read; aborting", *self.peer)
             self.abort()
+            return
+        if not self.deadline:
+            return
+        if now < self.deadline:
+            self._ensure_timer()
             return
         if self.phase == _IDLE or (self.phase == _HEAD and not self.got_bytes):
             self._close()  # nothing was asked: just close (RFC 9112 §9.5)
