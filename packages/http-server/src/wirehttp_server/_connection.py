@@ -82,6 +82,10 @@ PROMOTE_AFTER: Final = 1000
 # per request must not grow the table without bound); others always run on the threads.
 MAX_TRACKED_HANDLERS: Final = 4096
 
+# After a stream handler returns, at most this much of a request body it left unread is read
+# and dropped to keep the connection; a longer body closes it instead.
+DISCARD_LIMIT: Final = 4 * 1024 * 1024
+
 # On a graceful close, how long an idle connection may still deliver a request in flight.
 SHUTDOWN_GRACE: Final = 0.25
 
@@ -695,9 +699,40 @@ class Connection(asyncio.Protocol):
                 self.write(b"0\r\n\r\n")
             elif stream._length is not None and stream.nwritten < stream._length:
                 stream._keep_alive = False
-        keep = stream._keep_alive and stream._body_done and self.parse_error is None
         if self.state.access_log is not None:
             self._log_stream(stream)
+        if (
+            not stream._body_done
+            and stream._body_error is None
+            and stream._keep_alive
+            and self.parse_error is None
+        ):
+            # The handler left part of the request body unread. As HTTP.jl's server does
+            # (closeread after the handler), read the rest and drop it, so the connection can
+            # take the next request; closing with unread input would make the kernel reset
+            # the connection, and the client could lose the response it is reading.
+            task = self.loop.create_task(self._discard_body(stream))
+            self.state.tasks.add(task)
+            task.add_done_callback(self.state.tasks.discard)
+            return
+        keep = stream._keep_alive and stream._body_done and self.parse_error is None
+        self._request_done(keep)
+        if not self.closed:
+            self._process()
+
+    async def _discard_body(self, stream: Stream) -> None:
+        """Read and drop what is left of ``stream``'s body (up to DISCARD_LIMIT bytes, each wait
+        bounded by ``body_timeout``), then finish the request; past the limit, or on any error,
+        the connection closes instead."""
+        dropped = 0
+        try:
+            while not stream._body_done and dropped <= DISCARD_LIMIT:
+                dropped += len(await stream.areadavailable())
+        except Exception:  # a body error or timeout: the connection cannot be reused
+            pass
+        if self.closed:
+            return
+        keep = stream._body_done and stream._body_error is None and self.parse_error is None
         self._request_done(keep)
         if not self.closed:
             self._process()
