@@ -105,3 +105,25 @@ def test_after_the_handshake_an_idle_client_is_closed_by_header_timeout(
         except (ConnectionResetError, ssl.SSLError):
             data = b""
         assert data == b"" and time.monotonic() - t0 < 1.5
+
+
+@LOOPS
+def test_the_handshake_time_counts_toward_header_timeout(
+    start_server: Start, ca: trustme.CA, server_ctx: ssl.SSLContext, use_uvloop: bool | None
+) -> None:
+    # One budget from accept to a complete head: a client that spends most of header_timeout
+    # before its handshake does not get a second header_timeout after it.
+    s = start_server(ok, sslconfig=server_ctx, header_timeout=1.0, use_uvloop=use_uvloop)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    raw = connect(s.port)
+    t0 = time.monotonic()
+    time.sleep(0.7)
+    with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        tls.settimeout(3)
+        try:
+            data = tls.recv(100)
+        except (ConnectionResetError, ssl.SSLError):
+            data = b""
+    elapsed = time.monotonic() - t0
+    assert data == b"" and 0.9 < elapsed < 1.6  # not 1.7 (0.7 + a fresh 1.0)

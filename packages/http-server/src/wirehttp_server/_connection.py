@@ -212,11 +212,10 @@ class Connection(asyncio.Protocol):
     """The protocol object for one accepted connection (see the module docstring)."""
 
     __slots__ = (
-        "state", "loop", "transport", "parser", "_peer", "phase", "deadline", "write_deadline",
-        "timer", "timer_at", "head", "body", "stream", "busy", "in_process", "closing", "closed",
-        "detached", "reading_paused", "write_paused", "write_left", "drain_waiter", "pending",
-        "got_bytes",
-        "parse_error", "may_pause",
+        "state", "loop", "transport", "parser", "accepted_at", "_peer", "phase", "deadline",
+        "write_deadline", "timer", "timer_at", "head", "body", "stream", "busy", "in_process",
+        "closing", "closed", "detached", "reading_paused", "write_paused", "write_left",
+        "drain_waiter", "pending", "got_bytes", "parse_error", "may_pause",
     )
 
     def __init__(self, state: ServerState) -> None:
@@ -224,6 +223,8 @@ class Connection(asyncio.Protocol):
         self.loop = state.loop
         self.transport: asyncio.Transport | None = None
         self.parser = RequestParser(limits=state.limits)
+        # The factory is called at accept, before a TLS handshake (connection_made: after it).
+        self.accepted_at = state.loop.time()
         self._peer: tuple[str, int] | None = None
         self.phase = _HEAD
         self.deadline = 0.0
@@ -295,8 +296,11 @@ class Connection(asyncio.Protocol):
                 transport.abort()
                 return
         # Armed at accept, not after a first response (uvicorn's gap, python-anchors §2.2): an
-        # idle or trickling client is closed after header_timeout.
-        self._arm(state.header_timeout)
+        # idle or trickling client is closed after header_timeout. Counted from when the
+        # protocol was made (the accept), so that with TLS the handshake's time counts too.
+        if state.header_timeout:
+            self.deadline = self.accepted_at + state.header_timeout
+            self._ensure_timer()
 
     def data_received(self, data: bytes) -> None:
         if self.detached or self.closed:
