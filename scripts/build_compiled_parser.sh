@@ -6,6 +6,9 @@
 #     scripts/build_compiled_parser.sh            # build + full benchmark (about 2 minutes)
 #     scripts/build_compiled_parser.sh --quick    # build + smoke benchmark
 #     scripts/build_compiled_parser.sh --tests    # build + tests/parser against the wheel
+#     scripts/build_compiled_parser.sh --server-tests # + the compiled server: tests/server
+#     scripts/build_compiled_parser.sh --server-bench [bench_server.py options]
+#                                                 # + the compiled server: its benchmark
 #
 # WIREHTTP_COMPILED_DIR (default: a new temporary directory) holds the wheel and the venv.
 set -euo pipefail
@@ -28,10 +31,29 @@ esac
 uv venv --quiet --allow-existing --python "$(command -v python3)" "$work/venv"
 uv pip install --quiet --python "$work/venv" \
     pytest pytest-timeout hypothesis brotli zstandard h11 httptools
-uv pip install --quiet --no-cache --python "$work/venv" --reinstall --no-deps "$work"/dist/*.whl
+uv pip install --quiet --no-cache --python "$work/venv" --reinstall --no-deps \
+    "$work"/dist/wirehttp_parser-*.whl
 # Run from a directory outside the repository so that the wheel, not the source tree, is
 # imported (the benchmark and the tests say which build they loaded).
-if [ "${1:-}" = "--tests" ]; then
+if [ "${1:-}" = "--server-bench" ] || [ "${1:-}" = "--server-tests" ]; then
+    mode=$1
+    shift
+    # The server compiled the same way (its _connection and _framing), on the compiled parser,
+    # with its extras and the servers the benchmark compares it with.
+    uv build --package wirehttp-server --sdist --out-dir "$work/sdist" --quiet
+    HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir "$work/dist" --quiet \
+        "$work"/sdist/wirehttp_server-*.tar.gz
+    uv pip install --quiet --python "$work/venv" uvloop pyopenssl trustme
+    uv pip install --quiet --no-cache --python "$work/venv" --reinstall --no-deps \
+        "$work"/dist/wirehttp_server-*.whl
+    if [ "$mode" = "--server-tests" ]; then
+        (cd "$work" && WIREHTTP_EXPECT_BUILD=compiled "$work/venv/bin/python" -m pytest -q \
+            -p no:cacheprovider --rootdir "$OLDPWD" "$OLDPWD/tests/server")
+    else
+        uv pip install --quiet --python "$work/venv" uvicorn httptools aiohttp granian
+        (cd "$work" && "$work/venv/bin/python" "$OLDPWD/benchmarks/bench_server.py" "$@")
+    fi
+elif [ "${1:-}" = "--tests" ]; then
     (cd "$work" && WIREHTTP_EXPECT_BUILD=compiled "$work/venv/bin/python" -m pytest -q \
         -p no:cacheprovider --rootdir "$OLDPWD" "$OLDPWD/tests/parser")
 else

@@ -82,6 +82,19 @@ uv pip install --quiet --no-cache --python .ci-venvs/parser-mypyc/venv --no-inde
 WIREHTTP_EXPECT_BUILD=compiled .ci-venvs/parser-mypyc/venv/bin/python -m pytest -q \
     -p no:cacheprovider tests/parser
 
+step "wirehttp-server compiled with mypyc, on the compiled parser: tests/server against them"
+# The server's per-request path (_connection, _framing) compiles the same way; its tests run
+# in the same environment, on the compiled parser, with the server's extras.
+uv build --package wirehttp-server --sdist --out-dir .ci-venvs/parser-mypyc/sdist --quiet
+HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist --quiet \
+    .ci-venvs/parser-mypyc/sdist/wirehttp_server-*.tar.gz
+ls .ci-venvs/parser-mypyc/dist/wirehttp_server-*-cp3*.whl
+uv pip install --quiet --python .ci-venvs/parser-mypyc/venv "uvloop>=0.19" "pyopenssl>=24"
+uv pip install --quiet --no-cache --python .ci-venvs/parser-mypyc/venv --no-index \
+    --find-links .ci-venvs/parser-mypyc/dist wirehttp-server
+WIREHTTP_EXPECT_BUILD=compiled .ci-venvs/parser-mypyc/venv/bin/python -m pytest -q \
+    -p no:cacheprovider tests/server
+
 if PY313=$(find_python 3.13); then
     step "the whole suite on Python 3.13 ($PY313)"
     UV_PROJECT_ENVIRONMENT=.ci-venvs/py313 uv run --locked --quiet --python "$PY313" \
