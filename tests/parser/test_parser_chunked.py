@@ -180,3 +180,60 @@ def test_lenient_spaces_after_the_chunk_size() -> None:
     # HTTP.jl's "200 trailing space on chunked body" fixture; llhttp's
     # lenient_spaces_after_chunk_size. Strict mode rejects it (above).
     assert content(chunked(b"5  \r\nhello\r\n0 \t\r\n\r\n", strict=False)) == b"hello"
+
+
+# -- the fast reader of plain chunk-size lines (one method per build; see docs/parser.md) ------
+
+
+@pytest.mark.parametrize(
+    ("line", "size"),
+    [(b"0", 0), (b"a", 10), (b"FF", 255), (b"1f4", 500), (b"fffffffffffffff", 16**15 - 1)],
+)
+def test_plain_chunk_line_reads_plain_sizes(line: bytes, size: int) -> None:
+    from wirehttp_parser._chunked import plain_chunk_line
+
+    for prefix in (b"", b"xyz"):  # at the start of the buffer and further in
+        buf = prefix + line + b"\r\nrest"
+        assert plain_chunk_line(buf, len(prefix), 16) == (size, len(prefix) + len(line))
+        assert plain_chunk_line(bytearray(buf), len(prefix), 16) == (
+            size, len(prefix) + len(line),
+        )
+
+
+@pytest.mark.parametrize(
+    "buf",
+    [
+        b"",  # nothing yet
+        b"a",  # no line end yet
+        b"a\r",  # half a CRLF
+        b"a\n",  # a bare LF
+        b"\r\n",  # no digits
+        b"g\r\n",  # not hex
+        b" a\r\n",  # whitespace before
+        b"a \r\n",  # and after
+        b"a;ext=1\r\n",  # an extension: the general reader's job
+        b"0x1\r\n",  # int()'s prefix
+        b"1_0\r\n",  # int()'s separator
+        b"+1\r\n",  # int()'s sign
+        b"\xd9\xa1\r\n",  # a non-ASCII digit
+        b"1000000000000000\r\n",  # 16 digits: past what is read without an overflow check
+    ],
+)
+def test_plain_chunk_line_leaves_everything_else_to_the_general_reader(buf: bytes) -> None:
+    from wirehttp_parser._chunked import plain_chunk_line
+
+    assert plain_chunk_line(buf, 0, 16) == (-1, -1)
+
+
+def test_plain_chunk_line_respects_the_line_limit() -> None:
+    from wirehttp_parser._chunked import plain_chunk_line
+
+    assert plain_chunk_line(b"abc\r\n", 0, 2) == (-1, -1)  # longer than max_chunk_line
+    assert plain_chunk_line(b"abc\r\n", 0, 3) == (0xABC, 3)
+
+
+def test_leading_zeros_are_read_either_way() -> None:
+    # One build reads them in its fast loop, the other leaves them to the general reader:
+    # the parser's result is the same.
+    events = chunked(b"00a\r\n0123456789\r\n0\r\n\r\n")
+    assert b"".join(e.data for e in events if isinstance(e, Data)) == b"0123456789"

@@ -170,10 +170,19 @@ def _fast_head(raw: bytes, limits: Limits) -> tuple[str, list[Pair], list[Pair]]
     # (an alias would be a generic Python call there).
     kinds = _NAME_KIND
     for line in lines[1:-1]:
-        name, colon, value = line.partition(":")
+        # Nearly every sender writes "Name: value" (RFC 9112 §5.1 recommends the one SP), so
+        # cut at ": ": the value then usually has no OWS left and strip() below returns it
+        # as it is instead of building a new string. A hit in the cache of validated names
+        # proves the name is a token, so holds no ":": this ": " holds the line's first
+        # colon, and the cut is the one a cut at ":" would make. Otherwise (no SP after the
+        # colon, a value holding ": " after "Name:", an unseen name) cut at the first colon.
+        name, colon, value = line.partition(": ")
         kind = kinds.get(name)
         if kind is None or not colon:
-            return None
+            name, colon, value = line.partition(":")
+            kind = kinds.get(name)
+            if kind is None or not colon:
+                return None
         # OWS around the value is not part of it (RFC 9112 §5.1); only SP and HTAB, never
         # the other characters str.strip() would take.
         value = value.strip(" \t")

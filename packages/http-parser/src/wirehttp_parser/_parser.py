@@ -3,8 +3,13 @@
 A parser never touches a socket: the caller ``feed``s it the bytes it received and asks for
 events with :meth:`~RequestParser.next_event` (one at a time) or :meth:`~RequestParser.events`
 (all that are ready). :class:`RequestParser` is the server side, :class:`ResponseParser` the
-client side; they share one core, a small state machine whose current reader is a bound method
-(``_step``), so each call does one dispatch and no table lookup.
+client side; they share one core, a small state machine whose current reader (``_step``) is
+one of the reader functions of the class, called with the parser: each call does one dispatch
+and no table lookup. It is the plain function (``_Parser._read_head``), not the bound method
+(``self._read_head``): a bound method would hold the parser, and the parser holding it would
+make a reference cycle, so every parser, with its buffer, would wait for the cyclic garbage
+collector instead of being freed when its last reference goes (and building a bound method on
+each state change costs an allocation).
 
 The receive buffer is a ``bytes`` object while a whole message arrives in one ``feed`` (the
 common case: no copy at all) and becomes a ``bytearray`` only when bytes must be kept across
@@ -23,7 +28,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from typing import TYPE_CHECKING, ClassVar, Final, final
 
-from ._chunked import HEXDIGITS, chunk_size
+from ._chunked import chunk_size, plain_chunk_line
 from ._errors import (
     BodyTooLarge,
     HeaderTooLarge,
@@ -94,7 +99,7 @@ class _Parser(ABC):
         self._pos = 0  # first unconsumed byte in _buf
         self._base = 0  # stream offset of _buf[0]
         self._scan = 0  # where the search for the end of the head resumes
-        self._step: Callable[[], Event | Signal] = self._read_head
+        self._step: Callable[[_Parser], Event | Signal] = _Parser._read_head
         self._eof = False
         self._remaining = 0  # content bytes left in a Content-Length body or a chunk
         self._body_seen = 0  # content bytes so far, for Limits.max_body
@@ -128,7 +133,7 @@ class _Parser(ABC):
     @property
     def paused(self) -> bool:
         """The parser stopped after a message (see :data:`PAUSED`)."""
-        return self._step == self._paused
+        return self._step is _Parser._paused
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Add received bytes. An empty ``data`` does nothing; the end of input is signalled
@@ -172,7 +177,7 @@ class _Parser(ABC):
         Raises a :class:`ParseError` subclass for bad input; after that the parser is dead
         and raises the same error again."""
         try:
-            return self._step()
+            return self._step(self)
         except ParseError as exc:
             self._fail(exc)
             raise
@@ -184,7 +189,7 @@ class _Parser(ABC):
         out: list[Event] = []
         try:
             while True:
-                ev = self._step()
+                ev = self._step(self)
                 if type(ev) is Signal:
                     return out
                 out.append(ev)  # type: ignore[arg-type]  # narrowed by the type() test
@@ -205,7 +210,7 @@ class _Parser(ABC):
     # -- internals -------------------------------------------------------------------------
     def _fail(self, exc: ParseError) -> None:
         self._error = exc
-        self._step = self._failed
+        self._step = _Parser._failed
 
     def _failed(self) -> Event | Signal:
         assert self._error is not None
@@ -218,7 +223,7 @@ class _Parser(ABC):
         return CLOSED
 
     def _new_message(self) -> None:
-        self._step = self._read_head
+        self._step = _Parser._read_head
         self._scan = self._pos
         self._skipped = False
         self._line_seen = False
@@ -359,15 +364,15 @@ class _Parser(ABC):
     def _start_body(self, content_length: int | None, chunked: bool) -> None:
         if chunked:
             self._body_seen = 0
-            self._step = self._read_chunk_size
+            self._step = _Parser._read_chunk_size
         elif content_length is None:
             self._body_seen = 0
-            self._step = self._read_until_close
+            self._step = _Parser._read_until_close
         elif content_length:
             self._remaining = content_length
-            self._step = self._read_fixed
+            self._step = _Parser._read_fixed
         else:
-            self._step = self._end_message
+            self._step = _Parser._end_message
 
     def _end_message(self) -> Event | Signal:
         # Once per message, so only what must change: the per-message flags are reset where
@@ -379,9 +384,9 @@ class _Parser(ABC):
             self._trailers = None
             event = EndOfMessage(trailers)
         if self._pause:
-            self._step = self._paused
+            self._step = _Parser._paused
         else:
-            self._step = self._read_head
+            self._step = _Parser._read_head
             self._scan = self._pos
         return event
 
@@ -404,7 +409,7 @@ class _Parser(ABC):
         if avail >= n:
             data = buf[pos : pos + n]
             self._pos = pos + n
-            self._step = self._end_message
+            self._step = _Parser._end_message
         else:
             data = buf[pos:]
             self._pos = len(buf)
@@ -429,7 +434,7 @@ class _Parser(ABC):
         if self._eof:
             # RFC 9112 §6.3 rule 8: the close ends the content; then the connection is done.
             self._pause = False
-            self._step = self._closed
+            self._step = _Parser._closed
             return EndOfMessage()
         return NEED_DATA
 
@@ -438,26 +443,26 @@ class _Parser(ABC):
         buf = self._buf
         pos = self._pos
         max_line = self._limits.max_chunk_line
-        end = buf.find(b"\r\n", pos, pos + max_line + 2)
-        if end < 0:
-            return self._chunk_line_incomplete()
-        line = buf[pos:end]
-        if 0 < end - pos < 16 and not line.translate(None, HEXDIGITS):
-            size = int(line, 16)  # the common case: a plain size, checked above
-        else:
-            size = chunk_size(bytes(line), self._base + pos, self._strict)
+        # The common case first: a plain size line, read in one pass (see plain_chunk_line);
+        # anything else is found and parsed by the general code, which says what is wrong.
+        size, end = plain_chunk_line(buf, pos, max_line)
+        if size < 0:
+            end = buf.find(b"\r\n", pos, pos + max_line + 2)
+            if end < 0:
+                return self._chunk_line_incomplete()
+            size = chunk_size(bytes(buf[pos:end]), self._base + pos, self._strict)
         start = end + 2
         if size == 0:
             self._pos = start
             self._scan = start
-            self._step = self._read_trailers
+            self._step = _Parser._read_trailers
             return self._read_trailers()
         max_body = self._limits.max_body
         seen = self._body_seen + size
         if max_body is not None and seen > max_body:
             raise BodyTooLarge(
                 f"chunked content over the limit of {max_body} bytes (Limits.max_body)",
-                bytes(line),
+                bytes(buf[pos:end]),
                 self._base + pos,
             )
         self._body_seen = seen
@@ -466,7 +471,7 @@ class _Parser(ABC):
         if n < stop + 2 or buf[stop] != 0x0D or buf[stop + 1] != 0x0A:
             self._pos = start
             self._remaining = size
-            self._step = self._read_chunk_data
+            self._step = _Parser._read_chunk_data
             return self._read_chunk_data()
         data = buf[start:stop]
         pos = stop + 2
@@ -483,18 +488,14 @@ class _Parser(ABC):
             pieces: list[bytes | bytearray] | None = None
             taken = seen
             while pos < n:
-                end = buf.find(b"\r\n", pos, pos + max_line + 2)
-                if not 0 < end - pos < 16:
+                size, end = plain_chunk_line(buf, pos, max_line)
+                if size < 0:
                     break
-                line = buf[pos:end]
-                if line.translate(None, HEXDIGITS):
-                    break
-                size = int(line, 16)
                 start = end + 2
                 if size == 0:
                     # The last chunk: its line is consumed here; the trailer section is next.
                     self._scan = start
-                    self._step = self._read_trailers
+                    self._step = _Parser._read_trailers
                     pos = start
                     break
                 stop = start + size
@@ -553,7 +554,7 @@ class _Parser(ABC):
         if avail >= n:
             data = buf[pos : pos + n]
             self._pos = pos + n
-            self._step = self._read_chunk_end
+            self._step = _Parser._read_chunk_end
         else:
             data = buf[pos:]
             self._pos = len(buf)
@@ -566,7 +567,7 @@ class _Parser(ABC):
         have = len(buf) - pos
         if have >= 2 and buf[pos] == 0x0D and buf[pos + 1] == 0x0A:
             self._pos = pos + 2
-            self._step = self._read_chunk_size
+            self._step = _Parser._read_chunk_size
             return self._read_chunk_size()
         if have >= 2 or (have == 1 and buf[pos] != 0x0D):
             raise InvalidChunk(
@@ -644,7 +645,7 @@ class RequestParser(_Parser):
         self._upgrading = upgrading = head.upgrade is not None or head.method == "CONNECT"
         self._pause = upgrading or not keep_alive
         if head.content_length == 0:
-            self._step = self._end_message  # most requests: no content
+            self._step = _Parser._end_message  # most requests: no content
         else:
             self._start_body(head.content_length, head.chunked)
         return head
@@ -691,7 +692,7 @@ class ResponseParser(_Parser):
         self._upgrading = status == 101 or (method == "CONNECT" and 200 <= status < 300)
         self._pause = self._upgrading or not head.keep_alive
         if self._upgrading:
-            self._step = self._end_message
+            self._step = _Parser._end_message
         else:
             self._start_body(head.content_length, head.chunked)
         return head
