@@ -43,14 +43,15 @@ APPS: dict[str, str] = {
             return Response(200, [("Content-Type", "text/plain")], body)
         serve(handler, sys.argv[3], int(sys.argv[1]))
     """,
-    "wirehttp-threaded": """
+    "wirehttp-inline": """
+        # The same plain handler run on the event loop (threaded=False): no thread hop.
         import sys
         from wirehttp_parser import Response
         from wirehttp_server import serve
         body = b"Hello, world!" if sys.argv[2] == "hello" else b"x" * (1 << 20)
         def handler(req):
             return Response(200, [("Content-Type", "text/plain")], body)
-        serve(handler, sys.argv[3], int(sys.argv[1]), threaded=True)
+        serve(handler, sys.argv[3], int(sys.argv[1]), threaded=False)
     """,
     "wirehttp-async": """
         import sys

@@ -1,6 +1,7 @@
-"""Where plain and async handlers run: the worker threads, promotion to the loop and demotion
-back, the pool growing when handlers block — and the promise behind it all: a slow blocking
-handler never stalls the other connections."""
+"""Where plain and async handlers run: the worker threads (the default), the loop
+(``threaded=False``), promotion to the loop and demotion back (``threaded="auto"``), the pool
+growing when handlers block — and the promise behind the default: a slow blocking handler never
+stalls the other connections."""
 
 from __future__ import annotations
 
@@ -82,8 +83,30 @@ def test_many_blocked_handlers_grow_the_pool(start_server: Start) -> None:
     assert time.monotonic() - t0 < 2.0
 
 
-def test_a_fast_plain_handler_is_promoted_to_the_loop(start_server: Start) -> None:
+def test_plain_handlers_stay_on_the_threads_by_default(start_server: Start) -> None:
     s = start_server(where)
+    names = _thread_names(s.port, PROMOTE_AFTER + 20)
+    assert all(n.startswith("wirehttp-handler") for n in names)
+
+
+def test_a_handler_can_call_back_into_its_own_server(start_server: Start) -> None:
+    # On a worker thread the handler may block on a request to this very server: the loop is
+    # free to answer it. (On the loop, it would wait on the loop it blocks.)
+    port: list[int] = []
+
+    def handler(req: Request) -> Response:
+        if req.target == "/outer":
+            inner = _get(port[0], "/inner")
+            return Response(200, b"outer got: " + inner.rsplit(b"\r\n\r\n", 1)[-1])
+        return Response(200, "inner")
+
+    s = start_server(handler)
+    port.append(s.port)
+    assert _get(s.port, "/outer").endswith(b"outer got: inner")
+
+
+def test_a_fast_plain_handler_is_promoted_to_the_loop(start_server: Start) -> None:
+    s = start_server(where, threaded="auto")
     names = _thread_names(s.port, PROMOTE_AFTER + 5)
     assert names[0].startswith("wirehttp-handler")  # starts on a worker thread
     assert all(n.startswith("wirehttp-handler") for n in names[:PROMOTE_AFTER])
@@ -100,7 +123,7 @@ def test_a_promoted_handler_that_blocks_goes_back_to_the_threads(
             time.sleep(0.6)
         return Response(200, threading.current_thread().name)
 
-    s = start_server(handler, slow_handler_threshold=0.05)
+    s = start_server(handler, threaded="auto", slow_handler_threshold=0.05)
     _thread_names(s.port, PROMOTE_AFTER + 1)  # promoted by now
     block.set()
     with caplog.at_level(logging.WARNING, logger="wirehttp.server"):
@@ -128,15 +151,70 @@ def test_a_handler_that_is_sometimes_slow_is_not_promoted(start_server: Start) -
             time.sleep(0.06)  # over the threshold: the run of fast calls starts again
         return Response(200, threading.current_thread().name)
 
-    s = start_server(handler, slow_handler_threshold=0.05)
+    s = start_server(handler, threaded="auto", slow_handler_threshold=0.05)
     names = _thread_names(s.port, PROMOTE_AFTER + 100)
     assert all(n.startswith("wirehttp-handler") for n in names)
 
 
-def test_threaded_true_never_promotes(start_server: Start) -> None:
-    s = start_server(where, threaded=True)
-    names = _thread_names(s.port, PROMOTE_AFTER + 20)
-    assert all(n.startswith("wirehttp-handler") for n in names)
+def test_a_promoted_handler_that_blocks_then_raises_is_demoted_too(
+    start_server: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The usual way a blocking call fails: it waits, then raises (a database timeout).
+    block = threading.Event()
+
+    def handler(req: Request) -> Response:
+        if block.is_set():
+            time.sleep(0.3)
+            raise TimeoutError("upstream timed out")
+        return Response(200, threading.current_thread().name)
+
+    s = start_server(handler, threaded="auto", slow_handler_threshold=0.05)
+    _thread_names(s.port, PROMOTE_AFTER + 1)
+    block.set()
+    with caplog.at_level(logging.WARNING, logger="wirehttp.server"):
+        assert status_of(_get(s.port, "/")) == 500
+    assert any("worker threads from now on" in r.getMessage() for r in caplog.records)
+    block.clear()
+    assert b"wirehttp-handler" in _get(s.port, "/")
+
+
+def test_threaded_must_be_a_bool_or_auto(start_server: Start) -> None:
+    with pytest.raises(ValueError, match="threaded"):
+        start_server(where, threaded="yes")
+
+
+@pytest.mark.parametrize("threaded", [True, "auto"])
+def test_handlers_that_block_briefly_get_more_threads(
+    start_server: Start, threaded: bool | str
+) -> None:
+    # 40 calls of 5 ms each, 20 at a time: on one thread they would take 200 ms end to end;
+    # the pool must grow although its one thread keeps taking jobs.
+    def handler(req: Request) -> Response:
+        time.sleep(0.005)
+        return Response(200, "ok")
+
+    s = start_server(handler, threaded=threaded)
+    _get(s.port, "/")  # the first thread exists
+    results: dict[str, float] = {}
+    threads = [
+        threading.Thread(target=_timed_get, args=(s.port, f"/{i}", results)) for i in range(20)
+    ]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    threads = [
+        threading.Thread(target=_timed_get, args=(s.port, f"/b{i}", results)) for i in range(20)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(results) == 40
+    names = {n for n in (t.name for t in threading.enumerate()) if n.startswith("wirehttp-handler")}
+    assert len(names) > 1, names
+    assert time.monotonic() - t0 < 5
 
 
 def test_threaded_false_runs_on_the_loop_from_the_start(start_server: Start) -> None:
@@ -146,8 +224,8 @@ def test_threaded_false_runs_on_the_loop_from_the_start(start_server: Start) -> 
     assert len(set(names)) == 1  # the loop's thread
 
 
-@pytest.mark.parametrize("threaded", [None, True, False])
-def test_async_handlers_always_run_on_the_loop(start_server: Start, threaded: bool | None) -> None:
+@pytest.mark.parametrize("threaded", [True, False, "auto"])
+def test_async_handlers_always_run_on_the_loop(start_server: Start, threaded: bool | str) -> None:
     async def handler(req: Request) -> Response:
         return Response(200, threading.current_thread().name)
 

@@ -135,6 +135,21 @@ def test_405_lists_every_method_of_the_path() -> None:
     assert resp.headers["Allow"] == "GET, HEAD, PUT, DELETE"
 
 
+def test_the_405_handler_is_one_per_allowed_set_not_one_per_request() -> None:
+    # The server keeps per-handler state keyed on the handler: a fresh 405 closure per request
+    # would grow it with every wrong-method request.
+    r = Router()
+    register(r, "GET", "/a", returns(1))
+    register(r, "GET", "/b", returns(2))
+    register(r, "PUT", "/c", returns(3))
+    first = r.resolve(Request("POST", "/a"))
+    assert r.resolve(Request("POST", "/a")) is first
+    assert r.resolve(Request("DELETE", "/b")) is first  # the same Allow: GET, HEAD
+    assert r.resolve(Request("POST", "/c")) is not first
+    resp = first(Request("POST", "/b"))
+    assert isinstance(resp, Response) and resp.headers["Allow"] == "GET, HEAD"
+
+
 def test_automatic_head_for_get_routes() -> None:
     r = Router()
     register(r, "GET", "/g", returns(1))

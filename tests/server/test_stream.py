@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import logging
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -149,6 +150,29 @@ def test_a_body_error_that_escapes_the_handler_gets_its_own_status(
         b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
     )
     assert status_of(resp) == 400 and b"Connection: close" in resp
+
+
+def test_a_handler_bug_while_handling_a_body_error_is_still_a_500(
+    start_server: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Raised *during* the handling of the body error (its __context__), not *from* it: the
+    # handler's own failure, logged and answered 500 — not hidden behind the client's 400.
+    state: dict[str, str] = {}
+
+    def handler(http: Stream) -> None:
+        try:
+            http.read()
+        except Exception:
+            state["cleanup"] += "done"  # a bug in the handler's error path: a KeyError
+
+    s = start_server(handler, stream=True)
+    with caplog.at_level(logging.ERROR, logger="wirehttp.server"):
+        resp = exchange(
+            s.port,
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        )
+    assert status_of(resp) == 500
+    assert any(r.exc_info and isinstance(r.exc_info[1], KeyError) for r in caplog.records)
 
 
 def test_a_body_that_stops_coming_is_a_408_for_a_stream_handler(start_server: Start) -> None:

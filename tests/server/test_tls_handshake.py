@@ -114,9 +114,22 @@ def test_the_handshake_time_counts_toward_header_timeout(
     # One budget from accept to a complete head: a client that spends most of header_timeout
     # before its handshake does not get a second header_timeout after it.
     s = start_server(ok, sslconfig=server_ctx, header_timeout=1.0, use_uvloop=use_uvloop)
+    _check_one_budget(s.port, ca)
+
+
+def test_the_handshake_time_counts_toward_header_timeout_with_pyopenssl(
+    start_server: Start, ca: trustme.CA
+) -> None:
+    from .test_tls import _pyopenssl_context
+
+    s = start_server(ok, sslconfig=_pyopenssl_context(ca), header_timeout=1.0)
+    _check_one_budget(s.port, ca)
+
+
+def _check_one_budget(port: int, ca: trustme.CA) -> None:
     client_ctx = ssl.create_default_context()
     ca.configure_trust(client_ctx)
-    raw = connect(s.port)
+    raw = connect(port)
     t0 = time.monotonic()
     time.sleep(0.7)
     with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:

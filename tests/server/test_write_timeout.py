@@ -170,3 +170,43 @@ def test_idle_timeout_still_applies_after_a_response_that_filled_the_buffer(
         t0 = time.monotonic()
         assert is_closed(c, timeout=3), "the idle keep-alive connection was never closed"
         assert time.monotonic() - t0 < 2.0
+
+
+ONE_MIB = BIG[: 1024 * 1024]
+
+
+def one_mib(req: Request) -> Response:
+    return Response(200, ONE_MIB)
+
+
+def test_a_pipelining_client_that_reads_steadily_is_not_aborted(start_server: Start) -> None:
+    # The next pipelined request is taken only once the last response has left, so the
+    # buffer only shrinks while a client reads, and write_timeout sees that progress.
+    s = start_server(one_mib, write_timeout=0.5, idle_timeout=0.5)
+    c = _stingy_client(s.port)
+    with c:
+        c.sendall(GET * 4)
+        got = 0
+        end = time.monotonic() + 10
+        while got < 4 * len(ONE_MIB) and time.monotonic() < end:
+            data = c.recv(64 * 1024)
+            if not data:
+                break
+            got += len(data)
+            time.sleep(0.005)  # a steady reader, slower than the server writes
+    assert got > 4 * len(ONE_MIB)  # every body arrived (plus the heads)
+
+
+def test_pipelined_requests_do_not_pile_up_responses_in_memory(start_server: Start) -> None:
+    # A client that pipelines many requests for a big response and reads nothing must not
+    # make the server queue every response: one at a time is in the transport's buffer.
+    s = start_server(one_mib, write_timeout=5)
+    c = _stingy_client(s.port)
+    with c:
+        c.sendall(GET * 200)
+        time.sleep(0.5)
+        state = s._state
+        assert state is not None and len(state.connections) == 1
+        conn = next(iter(state.connections))
+        assert conn.transport is not None
+        assert conn.transport.get_write_buffer_size() < 3 * len(ONE_MIB)

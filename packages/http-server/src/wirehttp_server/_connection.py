@@ -6,13 +6,17 @@ parser, and once a request is complete the handler is called right there, on the
 response head and body leave in one ``transport.write``. Nothing else is allocated per request
 but the :class:`Request`, its :class:`Response` and the bytes.
 
-- A plain handler starts on the worker threads (:mod:`._workers`), so a handler that blocks
-  (file, database or network I/O, ``time.sleep``) never stalls the loop and with it every other
-  connection. One that has returned faster than ``slow_handler_threshold`` ``PROMOTE_AFTER``
-  times in a row is promoted to run inline on the loop (no thread hop: the fast path); if an
-  inline call ever takes longer than the threshold it goes back to the threads for good, with a
-  warning. ``threaded=True`` keeps plain handlers on the threads always, ``threaded=False`` runs
-  them inline from the start (for handlers known never to block).
+- A plain handler runs on the worker threads (:mod:`._workers`), so a handler that blocks
+  (file, database or network I/O, ``time.sleep``, a call back into this server) never stalls
+  the loop and with it every other connection. ``threaded=False`` runs plain handlers inline
+  on the loop instead (the fast path: no thread hop), for handlers known never to block.
+  ``threaded="auto"`` starts them on the threads and promotes one that has returned faster
+  than ``slow_handler_threshold`` ``PROMOTE_AFTER`` times in a row to run inline; if an inline
+  call then takes longer than the threshold (returning or raising) it goes back to the threads
+  for good, with a warning. Promotion is opt-in because running on the loop's thread is not
+  the same as running on a worker: a promoted handler that blocks stalls everyone for that
+  call, one that calls back into this server waits on the loop it is blocking, and code that
+  checks for a running event loop (``asyncio.run``) sees the server's.
 - An ``async def`` handler's coroutine is driven inline with ``send(None)``; only if it
   suspends does it become a :class:`asyncio.Task` (``inline_async=False`` always makes a task:
   use it if the handler needs :func:`asyncio.current_task` before its first ``await``, e.g.
@@ -36,11 +40,12 @@ import asyncio
 import inspect
 import logging
 import math
+import sys
 import time
 from collections.abc import Callable, Coroutine, Generator
 from io import StringIO
 from types import CoroutineType
-from typing import IO, Any, Final, cast
+from typing import IO, Any, Final, Literal, cast
 
 from wirehttp_parser import (
     CLOSED,
@@ -73,6 +78,15 @@ access_logger = logging.getLogger("wirehttp.access")
 PIPELINE_HIGH: Final = 256 * 1024
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+# The ioctl that reads a socket's send queue (Linux, the BSDs, macOS; None elsewhere).
+if sys.platform != "win32":
+    import fcntl
+    import termios
+
+    _TIOCOUTQ: Final[int | None] = getattr(termios, "TIOCOUTQ", None)
+else:
+    _TIOCOUTQ: Final[int | None] = None
 
 # A plain handler that returned faster than slow_handler_threshold this many times in a row
 # on a worker thread is promoted to run inline on the loop (see the module docstring).
@@ -135,6 +149,7 @@ class ServerState:
         "server_header",
         "verbose",
         "threaded",
+        "auto",
         "slow_threshold",
         "inline_async",
         "pool",
@@ -161,7 +176,7 @@ class ServerState:
         access_log: AccessLog | None,
         server_header: str | None,
         verbose: bool,
-        threaded: bool | None,
+        threaded: bool | Literal["auto"],
         slow_threshold: float,
         inline_async: bool,
         pool: WorkerPool,
@@ -180,6 +195,7 @@ class ServerState:
         self.server_header = server_header
         self.verbose = verbose
         self.threaded = threaded
+        self.auto = threaded == "auto"
         self.slow_threshold = slow_threshold
         self.inline_async = inline_async
         self.pool = pool
@@ -313,7 +329,9 @@ class Connection(asyncio.Protocol):
             self._arm(self.state.body_timeout)
         self.got_bytes = True
         self.parser.feed(data)
-        if self.busy and (self.stream is None or self.stream._body_done):
+        if (self.busy or self.write_paused) and (self.stream is None or self.stream._body_done):
+            # A request is being handled, or its response is still leaving: later (pipelined)
+            # requests wait in the parser's buffer, up to PIPELINE_HIGH.
             self.pending += len(data)
             if self.pending > PIPELINE_HIGH:
                 self._pause_reading()
@@ -351,20 +369,31 @@ class Connection(asyncio.Protocol):
         self.write_paused = True
         timeout = self.state.write_timeout
         if timeout and self.transport is not None:
-            self.write_left = self.transport.get_write_buffer_size()
+            self.write_left = self._unsent()
             self.write_deadline = self.loop.time() + timeout
             self._ensure_timer()
 
     def resume_writing(self) -> None:
         self.write_paused = False
         self.write_deadline = 0.0
-        if self.deadline:
+        if self.closing or self.state.closing:
+            # A graceful close began while we were sending: the grace period, not a new idle
+            # timeout (begin_close's deadline was suspended with the others).
+            self.deadline = self.loop.time() + SHUTDOWN_GRACE
+            self._ensure_timer()
+        elif self.deadline:
             # The read-side deadline ran while we were sending: it starts afresh now that the
             # output is drained (the idle time of a keep-alive connection counts from here).
             self._arm(self._phase_timeout())
         w = self.drain_waiter
         if w is not None and not w.done():
             w.set_result(None)
+        if not self.busy and not self.closed:
+            # Requests that arrived while the response was leaving: their turn now.
+            self.pending = 0
+            if self.reading_paused:
+                self._resume_reading()
+            self._process()
 
     # -- the parser loop -----------------------------------------------------------------------
     def _process(self) -> None:
@@ -373,8 +402,12 @@ class Connection(asyncio.Protocol):
         self.in_process = True
         parser = self.parser
         try:
+            # The next request is taken only once the last response has left our buffer
+            # (write_paused clears): a pipelining client that reads slowly must not make us
+            # queue response after response (RFC 9112 §9.3.2 lets us take them in our time).
             while not self.closed and (
-                not self.busy or (self.stream is not None and not self.stream._body_done)
+                (not self.busy and not self.write_paused)
+                or (self.stream is not None and not self.stream._body_done)
             ):
                 try:
                     ev = parser.next_event()
@@ -453,32 +486,30 @@ class Connection(asyncio.Protocol):
             # Resolve the route first, so that a slow route (not the whole router) moves to
             # the thread pool, and an async route is driven like an async handler.
             handler = handler.resolve(req)
-        threaded = state.threaded
-        if threaded is None:
-            kinds = state.kinds
-            try:
-                kind = kinds.get(handler)
-                if kind is None:
-                    kind = _INLINE if _is_async(handler) else 0
-                    if len(kinds) < MAX_TRACKED_HANDLERS:
-                        kinds[handler] = kind
-            except TypeError:  # an unhashable callable: never tracked, always on the threads
-                kind = _PINNED
-            inline = kind == _INLINE
-        else:
-            inline = not threaded or _is_async(handler)
-        if not inline:
+        kinds = state.kinds
+        try:
+            kind = kinds.get(handler)
+            if kind is None:
+                kind = self._first_kind(handler)
+                if len(kinds) < MAX_TRACKED_HANDLERS:
+                    kinds[handler] = kind
+        except TypeError:  # an unhashable callable: judged on each call, never promoted
+            kind = self._first_kind(handler)
+        if kind != _INLINE:
             state.pool.submit(_HandlerJob(self, handler, req))
             return
-        t0 = time.perf_counter()
+        auto = state.auto
+        t0 = time.perf_counter() if auto else 0.0
         try:
             result = handler(req)
         except Exception as exc:
+            if auto:
+                self._check_inline_time(handler, t0)
             self._handler_failed(req, exc)
             return
+        if auto:
+            self._check_inline_time(handler, t0)
         if isinstance(result, Response):
-            if threaded is None and time.perf_counter() - t0 > state.slow_threshold:
-                self._demote(handler)
             self._respond(req, result)
         elif type(result) is CoroutineType or isinstance(result, Coroutine):
             self._drive(req, result)
@@ -486,6 +517,25 @@ class Connection(asyncio.Protocol):
             self._handler_failed(
                 req, TypeError(f"the handler returned {type(result).__name__}, not a Response")
             )
+
+    def _first_kind(self, handler: Callable[..., Any]) -> int:
+        """Where a handler not seen before runs: ``async def`` on the loop; a plain one on the
+        worker threads (``threaded=True``, the default), on the loop (``False``), or on the
+        threads counting its fast calls for promotion (``"auto"``)."""
+        if _is_async(handler):
+            return _INLINE
+        threaded = self.state.threaded
+        if threaded is True:
+            return _PINNED
+        if threaded is False:
+            return _INLINE
+        return 0
+
+    def _check_inline_time(self, handler: Callable[..., Any], t0: float) -> None:
+        """``threaded="auto"``: a promoted handler that took longer than the threshold on the
+        loop (returning or raising) blocked every other connection: back to the threads."""
+        if time.perf_counter() - t0 > self.state.slow_threshold and not _is_async(handler):
+            self._demote(handler)
 
     def _count_fast(self, handler: object, elapsed: float) -> None:
         """A plain handler returned on a worker thread after ``elapsed`` s: count its run of
@@ -511,8 +561,7 @@ class Connection(asyncio.Protocol):
             return
         log.warning(
             "handler %r blocked the event loop for over %.0f ms; it runs on the worker threads "
-            "from now on (pass threaded=True to keep plain handlers off the loop, or make it "
-            "async def)",
+            "from now on (threaded=True, the default, keeps plain handlers off the loop)",
             handler,
             self.state.slow_threshold * 1000,
         )
@@ -564,7 +613,7 @@ class Connection(asyncio.Protocol):
         req = job.req
         result = job.result
         error = job.error
-        if self.state.threaded is None:
+        if self.state.auto:
             self._count_fast(job.handler, job.elapsed)
         if error is not None:
             self._handler_failed(req, error)
@@ -905,7 +954,7 @@ class Connection(asyncio.Protocol):
                 self._ensure_timer()
                 return
             assert self.transport is not None
-            left = self.transport.get_write_buffer_size()
+            left = self._unsent()
             if left < self.write_left:  # the client took some: another write_timeout
                 self.write_left = left
                 self.write_deadline = now + (self.state.write_timeout or 0.0)
@@ -930,6 +979,23 @@ class Connection(asyncio.Protocol):
         if self.state.verbose:
             log.info("request timeout for %s:%d", *self.peer)
         self._send_error(408, None)  # a partial head or body: 408, then close
+
+    def _unsent(self) -> int:
+        """Bytes of ours the client has not yet taken: the transport's buffer plus the kernel's
+        send queue (``TIOCOUTQ``: unsent and unacknowledged). The kernel's share matters: it
+        signals the socket writable only once a third of its (autotuned, megabytes) buffer is
+        free, so a slow reader can drain the kernel queue for seconds while the transport's
+        buffer does not move."""
+        assert self.transport is not None
+        size = self.transport.get_write_buffer_size()
+        sock = self.transport.get_extra_info("socket")
+        if sys.platform != "win32" and sock is not None and _TIOCOUTQ is not None:
+            try:
+                out = fcntl.ioctl(sock.fileno(), _TIOCOUTQ, b"\0\0\0\0")
+                size += int.from_bytes(out, sys.byteorder, signed=True)
+            except (OSError, ValueError, AttributeError):
+                pass  # not a kernel socket: the transport's share alone
+        return size
 
     # -- flow control --------------------------------------------------------------------------
     def _pause_reading(self) -> None:
@@ -1002,16 +1068,18 @@ def _is_async(handler: Callable[..., Any]) -> bool:
 
 
 def _caused_by(exc: BaseException, cause: BaseException) -> bool:
-    """Whether ``exc`` is ``cause`` or was raised from it (``raise ... from``, or while
-    handling it), a few links deep. A copy counts: crossing from the loop to a handler thread,
-    ``run_coroutine_threadsafe`` re-creates a ``TimeoutError`` with the same arguments."""
+    """Whether ``exc`` is ``cause`` or was raised from it (``raise ... from``), a few links
+    deep. Not an exception merely raised while handling it (``__context__``): that is the
+    handler's own failure, a 500 that is logged. A copy counts: crossing from the loop to a
+    handler thread, ``run_coroutine_threadsafe`` re-creates a ``TimeoutError`` with the same
+    arguments."""
     seen: BaseException | None = exc
     for _ in range(8):
         if seen is None:
             return False
         if seen is cause or (type(seen) is type(cause) and seen.args == cause.args):
             return True
-        seen = seen.__cause__ or seen.__context__
+        seen = seen.__cause__
     return False
 
 

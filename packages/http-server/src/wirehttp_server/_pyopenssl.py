@@ -55,7 +55,7 @@ class TLSProtocol(asyncio.Protocol):
     the decrypted stream to the protocol that ``app_factory`` makes."""
 
     __slots__ = (
-        "loop", "app", "app_factory", "tls", "raw", "view", "handshake_timeout", "timer",
+        "loop", "app", "tls", "raw", "view", "handshake_timeout", "timer",
         "handshaken", "closing", "app_reading_paused", "read_scheduled", "app_made",
     )
 
@@ -67,8 +67,9 @@ class TLSProtocol(asyncio.Protocol):
         handshake_timeout: float | None,
     ) -> None:
         self.loop = loop
-        self.app_factory = app_factory
-        self.app: asyncio.Protocol | None = None
+        # Made now, at accept, so that its clock (header_timeout counts from accept) includes
+        # the handshake; it gets the connection (connection_made) once the handshake is done.
+        self.app: asyncio.Protocol | None = app_factory()
         # socket=None: OpenSSL reads from and writes to memory BIOs, never to a file descriptor.
         self.tls = SSL.Connection(context, None)
         self.tls.set_accept_state()
@@ -143,7 +144,8 @@ class TLSProtocol(asyncio.Protocol):
         self._cancel_timer()
         self._flush()  # the end of the handshake, and TLS 1.3 session tickets
         self.view = TLSTransport(self)
-        app = self.app = self.app_factory()
+        app = self.app
+        assert app is not None
         self.app_made = True
         app.connection_made(self.view)
         return not self.closing

@@ -101,7 +101,7 @@ class Router:
     matched routes, never for the 404/405 handlers (HTTP.jl's rule).
     """
 
-    __slots__ = ("_404", "_405", "middleware", "_root")
+    __slots__ = ("_404", "_405", "_405s", "middleware", "_root")
 
     def __init__(
         self,
@@ -111,6 +111,7 @@ class Router:
     ) -> None:
         self._404 = _404
         self._405 = _405
+        self._405s: dict[str, Callable[[Any], Any]] = {}  # by the Allow value
         self.middleware = middleware
         self._root = _Node()
 
@@ -213,20 +214,27 @@ class Router:
                     allow.append(m)
                 if m == "GET" and "HEAD" not in allow:
                     allow.append("HEAD")
+        allowed = ", ".join(allow)
+        cached = self._405s.get(allowed)
+        if cached is not None:
+            return cached
         handler_405 = self._405
 
         def method_not_allowed(x: Any) -> Any:
             result = handler_405(x)
             if isinstance(result, Response) and "allow" not in result.headers:
                 # RFC 9110 §15.5.6: a 405 MUST list the methods the resource supports.
-                result.headers.append("Allow", ", ".join(allow))
+                result.headers.append("Allow", allowed)
             elif isinstance(x, Stream) and "allow" not in x.headers:
-                x.setheader("Allow", ", ".join(allow))
+                x.setheader("Allow", allowed)
                 if x.nwritten < 0:
                     x.setheader("Content-Length", "0")
                     x.startwrite()
             return result
 
+        # One per set of allowed methods (there are as many as routes at most): the server
+        # keys its per-handler state on the handler, so a new closure per 405 would grow it.
+        self._405s[allowed] = method_not_allowed
         return method_not_allowed
 
     def __call__(self, x: Any) -> Any:

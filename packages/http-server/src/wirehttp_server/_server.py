@@ -104,12 +104,14 @@ class ServerOptions(TypedDict, total=False):
     """The parser's limits (request line, header block, header count, chunk line...)."""
     server_header: str | None
     """The ``Server`` field sent on each response (``None`` sends none)."""
-    threaded: bool | None
-    """Plain request handlers: ``None`` (default) runs them on the worker threads and promotes
-    one that has been faster than ``slow_handler_threshold`` 1000 times in a row to run inline
-    on the loop (back to the threads for good if it is ever slow there); ``True`` keeps them on
-    the threads; ``False`` runs them inline on the loop. ``async def`` handlers always run on
-    the loop."""
+    threaded: bool | Literal["auto"]
+    """Plain request handlers: ``True`` (default) runs them on the worker threads, so one that
+    blocks never stalls the other connections; ``False`` runs them inline on the event loop
+    (fastest; only for handlers that never block); ``"auto"`` starts them on the threads and
+    promotes one that has been faster than ``slow_handler_threshold`` 1000 times in a row to
+    the loop, back to the threads for good if it is ever slow there (see docs/server.md for
+    what changes for a handler on the loop's thread). ``async def`` handlers always run on the
+    loop."""
     slow_handler_threshold: float
     """See ``threaded`` (default 0.02 s)."""
     inline_async: bool
@@ -259,7 +261,7 @@ class Server:
             access_log=o.get("access_log"),
             server_header=o.get("server_header", SERVER_NAME),
             verbose=o.get("verbose", False),
-            threaded=o.get("threaded"),
+            threaded=o.get("threaded", True),
             slow_threshold=o.get("slow_handler_threshold", 0.02),
             inline_async=o.get("inline_async", True),
             pool=WorkerPool(loop, max_threads=o.get("max_threads", 64)),
@@ -436,6 +438,9 @@ def _bind(host: Host, port: int, options: ServerOptions) -> socket.socket:
     if unknown:
         raise TypeError(f"unknown keyword argument(s): {', '.join(sorted(unknown))}")
     _check_sslconfig(options.get("sslconfig"))
+    threaded = options.get("threaded", True)
+    if threaded is not True and threaded is not False and threaded != "auto":
+        raise ValueError(f"threaded must be True, False or 'auto', got {threaded!r}")
     given = options.get("server")
     if isinstance(host, socket.socket):
         given = host

@@ -9,15 +9,17 @@ and results come back on a deque with *one* wake-up per batch: under load the lo
 requests in one iteration, the workers answer them all, and the loop is woken once.
 
 How many threads: one to start with (with the GIL, more threads than busy handlers only adds
-switching). A job that no worker has taken for ``grow_after`` seconds means every worker is
-stuck in a slow handler, so more are started (doubling, up to ``max_threads``); the check is a
-timer armed only while jobs are queued, so the fast path pays next to nothing for it. Workers idle for
-``IDLE_EXIT`` seconds exit, down to one.
+switching). A job still queued ``grow_after`` seconds after it was submitted means the workers
+are all busy — stuck in slow handlers, or just more blocking work than they can take — so more
+are started (doubling, up to ``max_threads``); the check is a timer armed only while jobs are
+queued, so the fast path pays next to nothing for it. Workers idle for ``IDLE_EXIT`` seconds
+exit (should the last one go while a job arrives, the timer starts another).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -26,7 +28,9 @@ from typing import Any, Final, Protocol
 
 __all__: list[str] = []
 
-# A worker with nothing to do for this long exits (the first one never does).
+log = logging.getLogger("wirehttp.server")
+
+# A worker with nothing to do for this long exits, unless it is the last one.
 IDLE_EXIT: Final = 30.0
 
 
@@ -54,7 +58,7 @@ class WorkerPool:
         "_threads",
         "_submitted",
         "_taken",
-        "_seen_taken",
+        "_mark",
         "_timer",
         "_closed",
     )
@@ -77,18 +81,15 @@ class WorkerPool:
         self._done: deque[Job] = deque()
         self._wake_pending = False
         self._threads: set[threading.Thread] = set()
-        # Counters, not a queue size: each is written by one side only (submitted by the
-        # loop, taken by the workers under the GIL), so no lock is needed to compare them.
+        # Counters, not a queue size: _submitted is written by the loop, _taken by the workers
+        # (``+=`` under the GIL; on a free-threaded build a lost increment would only make the
+        # pool grow sooner). _mark is _submitted at the last look of the timer: a job numbered
+        # below it has been queued for at least grow_after once _taken is still below it.
         self._submitted = 0
         self._taken = 0
-        self._seen_taken = 0
+        self._mark = 0
         self._timer: asyncio.TimerHandle | None = None
         self._closed = False
-
-    @property
-    def threads(self) -> int:
-        """Worker threads alive now."""
-        return len(self._threads)
 
     def submit(self, job: Job) -> None:
         """Queue ``job`` (called on the loop)."""
@@ -99,22 +100,22 @@ class WorkerPool:
         if not self._threads:
             self._start_thread()
         if self._timer is None:
-            self._seen_taken = self._taken
+            self._mark = self._submitted
             self._timer = self.loop.call_later(self.grow_after, self._check)
 
     def _check(self) -> None:
-        """Timer: while jobs wait, grow the pool if no worker took one since the last look."""
+        """Timer: while jobs wait, grow the pool if one queued a tick ago is still untaken."""
         self._timer = None
         if self._closed or self._taken >= self._submitted:
             return  # nothing waits: disarmed until the next submit
-        if self._taken == self._seen_taken:
+        if self._taken < self._mark:
             # Double (1, 2, 4, ...): fifty connections all waiting on slow handlers get their
             # threads within a few ticks, while a momentary hiccup adds only a few.
             alive = len(self._threads)
             waiting = self._submitted - self._taken
             for _ in range(min(max(alive, 1), waiting, self.max_threads - alive)):
                 self._start_thread()
-        self._seen_taken = self._taken
+        self._mark = self._submitted
         self._timer = self.loop.call_later(self.grow_after, self._check)
 
     def _start_thread(self) -> None:
@@ -156,7 +157,15 @@ class WorkerPool:
         self._wake_pending = False
         done = self._done
         while done:
-            done.popleft().finish()
+            job = done.popleft()
+            try:
+                job.finish()
+            except Exception:  # one bad outcome must not strand the rest of the batch
+                log.exception("delivering a handler's result failed")
+            except BaseException:  # KeyboardInterrupt, SystemExit: let it out, the rest later
+                if done:
+                    self.loop.call_soon(self._deliver)
+                raise
 
     def close(self) -> None:
         """Stop the workers once they finish what they are running (queued jobs are dropped:

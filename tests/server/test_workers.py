@@ -1,0 +1,125 @@
+"""The worker pool behind plain handlers, on its own: results come back on the loop in batches,
+one failing delivery does not strand the others, blocked workers make the pool grow, and
+close() stops the threads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from wirehttp_server._workers import WorkerPool, call_on_worker
+
+
+class _Job:
+    def __init__(self, name: str, out: list[str], *, fail: bool = False, sleep: float = 0.0):
+        self.name = name
+        self.out = out
+        self.fail = fail
+        self.sleep = sleep
+        self.thread = ""
+
+    def run(self) -> None:
+        self.thread = threading.current_thread().name
+        time.sleep(self.sleep)
+
+    def finish(self) -> None:
+        if self.fail:
+            raise RuntimeError(f"delivering {self.name} failed")
+        self.out.append(self.name)
+
+
+async def _until(pred: Callable[[], bool], timeout: float = 5.0) -> None:
+    end = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < end, "timed out"
+        await asyncio.sleep(0.01)
+
+
+def test_a_failing_delivery_does_not_strand_the_rest_of_the_batch(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> list[str]:
+        pool = WorkerPool(asyncio.get_running_loop())
+        out: list[str] = []
+        # Queued together, so that they come back in one batch.
+        for job in (_Job("A", out, fail=True), _Job("B", out), _Job("C", out)):
+            pool.submit(job)
+        await _until(lambda: len(out) == 2)
+        pool.close()
+        return out
+
+    assert asyncio.run(main()) == ["B", "C"]
+    assert any("delivering" in r.getMessage() for r in caplog.records)
+
+
+def test_jobs_run_on_worker_threads_and_finish_on_the_loop() -> None:
+    async def main() -> tuple[str, str]:
+        pool = WorkerPool(asyncio.get_running_loop())
+        where: list[str] = []
+        call_on_worker(
+            pool,
+            lambda: threading.current_thread().name,
+            lambda result, exc: where.extend([result, threading.current_thread().name]),
+        )
+        await _until(lambda: len(where) == 2)
+        pool.close()
+        return where[0], where[1]
+
+    worker, loop_thread = asyncio.run(main())
+    assert worker.startswith("wirehttp-handler") and loop_thread == "MainThread"
+
+
+def test_an_error_in_a_call_is_delivered_not_lost() -> None:
+    async def main() -> BaseException | None:
+        pool = WorkerPool(asyncio.get_running_loop())
+        got: list[BaseException | None] = []
+
+        def boom() -> None:
+            raise ValueError("from the thread")
+
+        call_on_worker(pool, boom, lambda result, exc: got.append(exc))
+        await _until(lambda: bool(got))
+        pool.close()
+        return got[0]
+
+    assert isinstance(asyncio.run(main()), ValueError)
+
+
+def test_blocked_workers_make_the_pool_grow_up_to_its_cap() -> None:
+    async def main() -> tuple[int, float]:
+        pool = WorkerPool(asyncio.get_running_loop(), max_threads=4, grow_after=0.01)
+        out: list[str] = []
+        jobs = [_Job(str(i), out, sleep=0.3) for i in range(8)]
+        t0 = time.monotonic()
+        for job in jobs:
+            pool.submit(job)
+        await _until(lambda: len(out) == 8)
+        elapsed = time.monotonic() - t0
+        pool.close()
+        return len({j.thread for j in jobs}), elapsed
+
+    threads, elapsed = asyncio.run(main())
+    assert threads == 4  # grown to the cap, not past it
+    assert elapsed < 1.5  # 8 x 0.3 s on 4 threads, not 2.4 s on one
+
+
+def test_close_drops_queued_jobs_and_refuses_new_ones() -> None:
+    async def main() -> None:
+        pool = WorkerPool(asyncio.get_running_loop())
+        pool.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            pool.submit(_Job("late", []))
+
+    asyncio.run(main())
+
+
+def test_max_threads_must_be_positive() -> None:
+    async def main() -> None:
+        with pytest.raises(ValueError, match="max_threads"):
+            WorkerPool(asyncio.get_running_loop(), max_threads=0)
+
+    asyncio.run(main())
