@@ -149,6 +149,37 @@ def test_stale_pooled_connection_is_never_an_error(raw_server: Make) -> None:
     assert srv.connections == 5
 
 
+def test_back_to_back_gets_skip_the_staleness_check(
+    raw_server: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting calls (a spy, not a fake): a GET on a connection idle for under TRUST_IDLE
+    takes it without the check's system call; a POST is checked every time."""
+    from wirehttp_client._connection import Connection
+
+    calls = [0]
+    real = Connection.is_stale
+
+    def counted(self: Connection) -> bool:
+        calls[0] += 1
+        return real(self)
+
+    monkeypatch.setattr(Connection, "is_stale", counted)
+
+    def keep_alive(c: socket.socket) -> None:
+        while read_request(c):
+            c.sendall(OK)
+
+    srv = raw_server(keep_alive)
+    pool = C.Pool(2)
+    for _ in range(5):
+        assert C.get(srv.url, pool=pool).body == b"ok"
+    assert calls[0] == 0
+    for _ in range(3):
+        assert C.post(srv.url, body=b"x", pool=pool).body == b"ok"
+    assert calls[0] == 3
+    assert srv.connections == 1
+
+
 def test_recently_closed_pooled_connection_under_a_post_is_caught_by_the_check(
     raw_server: Make,
 ) -> None:

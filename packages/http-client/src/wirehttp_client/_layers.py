@@ -260,9 +260,14 @@ def connectionlayer(handler: ClientStreamHandler) -> ClientHandler:
 
         stream_driven = kw.get("iofunction")
         fresh = False
-        # What the except clause below replays without asking: then the pool may skip its
-        # staleness check on a recently used connection.
-        replayable = stream_driven is None and isidempotent(req) and req.context.get(BODY) is None
+        # What the except clause below replays without asking (an idempotent request whose body
+        # is in memory): then the pool may skip its staleness check on a recently used one.
+        outgoing = req.context.get(BODY)
+        replayable = (
+            stream_driven is None
+            and isidempotent(req)
+            and (outgoing is None or outgoing.data is not None)
+        )
         while True:
             try:
                 conn = pool.acquire(key, connect, deadline=total_deadline, timeout=total,
