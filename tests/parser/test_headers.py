@@ -192,3 +192,12 @@ def test_extend_and_remove_count() -> None:
     h.extend([("a", "3")])
     assert h.remove("A") == 2
     assert h.setdefault("B", "x") == "2"
+
+
+def test_only_short_names_are_remembered() -> None:
+    from wirehttp_parser._headers import _GOOD_NAME_LEN, _GOOD_NAMES
+
+    short, long = "X-Short-Name", "X-" + "l" * _GOOD_NAME_LEN
+    Headers([(short, "v"), (long, "v")])  # both valid
+    assert short in _GOOD_NAMES and long not in _GOOD_NAMES
+    assert Headers([(long, "w")])[long] == "w"  # still checked and accepted every time

@@ -72,6 +72,9 @@ def check_field_value(name: str, value: str) -> None:
 # a set lookup is a fraction of a regex match. Bounded: past the cap, names are only matched.
 _GOOD_NAMES: Final[set[str]] = set()
 _GOOD_NAMES_MAX: Final = 4096
+# Only names this short are remembered: real field names are, and a peer's long made-up
+# names (a proxy copying upstream fields) must not pin memory for the life of the process.
+_GOOD_NAME_LEN: Final = 64
 
 
 def _check_pair(name: object, value: object) -> Pair:
@@ -83,13 +86,26 @@ def _check_pair(name: object, value: object) -> Pair:
     if name not in _GOOD_NAMES:
         if _TOKEN.fullmatch(name) is None:
             raise ProtocolError(f"invalid header name {name!r}: not an RFC 9110 token")
-        if len(_GOOD_NAMES) < _GOOD_NAMES_MAX:
+        if len(name) <= _GOOD_NAME_LEN and len(_GOOD_NAMES) < _GOOD_NAMES_MAX:
             _GOOD_NAMES.add(name)
     # Printable ASCII (SP to ~) is always a valid value: two C-level scans, no regex. Anything
     # else (HTAB, obs-text, non-ASCII, controls) takes the exact check.
     if not (value.isascii() and value.isprintable()):
         check_field_value(name, value)
     return (name, value)
+
+
+def _checked_pairs(items: Iterable[object]) -> list[Pair]:
+    """Validated ``(name, value)`` pairs from an iterable of 2-item tuples or lists."""
+    pairs: list[Pair] = []
+    for item in items:  # typed as object: mypyc adds no per-item tuple[str, str] check
+        if type(item) is not tuple or len(item) != 2:
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise ProtocolError(
+                    f"a header must be passed as a (name, value) pair, got {item!r}"
+                )
+        pairs.append(_check_pair(item[0], item[1]))
+    return pairs
 
 
 class Headers:
@@ -111,31 +127,15 @@ class Headers:
     def __init__(self, items: HeadersLike | None = None) -> None:
         if items is None:
             self._items = []
-        elif type(items) is list:
-            # The common case, a list of pairs, without the Mapping check (an ABC lookup).
-            checked: list[Pair] = []
-            for item in items:
-                if type(item) is not tuple or len(item) != 2:
-                    if not isinstance(item, (tuple, list)) or len(item) != 2:
-                        raise ProtocolError(
-                            f"a header must be passed as a (name, value) pair, got {item!r}"
-                        )
-                checked.append(_check_pair(item[0], item[1]))
-            self._items = checked
+        elif type(items) is list or type(items) is tuple:
+            # The common case first, without the Mapping check (an ABC lookup).
+            self._items = _checked_pairs(items)
         elif isinstance(items, Headers):
             self._items = list(items._items)
         elif isinstance(items, Mapping):
             self._items = [_check_pair(k, v) for k, v in items.items()]
         else:
-            pairs: list[Pair] = []
-            untrusted: Iterable[object] = items  # mypyc: no per-item tuple[str, str] check
-            for item in untrusted:
-                if not isinstance(item, (tuple, list)) or len(item) != 2:
-                    raise ProtocolError(
-                        f"a header must be passed as a (name, value) pair, got {item!r}"
-                    )
-                pairs.append(_check_pair(item[0], item[1]))
-            self._items = pairs
+            self._items = _checked_pairs(items)
 
     @classmethod
     def _trusted(cls, items: list[Pair]) -> Headers:
