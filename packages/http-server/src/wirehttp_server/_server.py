@@ -471,13 +471,17 @@ def _bind(host: Host, port: int, options: ServerOptions) -> socket.socket:
 def _bind_any(host: str, port: int, family: socket.AddressFamily, backlog: int,
               reuse: bool) -> socket.socket:
     """HTTP.jl's ``listenany``: the first free port at or above ``port`` (``server.port``
-    tells which)."""
+    tells which). A port in use or not ours to bind (EACCES: privileged) is skipped, as Julia's
+    ``bind`` reports both as "not bound"; any other error (an address that is not local)
+    would fail on every port, so it is raised at once. With ``reuseaddr`` a port held by
+    another ``SO_REUSEPORT`` listener of the same user is shared, not skipped: that is what
+    the option asks the kernel for."""
     for candidate in range(port, 65536):
         try:
             return socket.create_server((host, candidate), family=family, backlog=backlog,
                                         reuse_port=reuse)
         except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
                 raise
     raise OSError(errno.EADDRINUSE, f"no free port at or above {port} on {host!r}")
 
