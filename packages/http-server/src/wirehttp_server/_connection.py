@@ -40,7 +40,6 @@ import asyncio
 import inspect
 import logging
 import math
-import sys
 import time
 from collections.abc import Callable, Coroutine, Generator
 from io import StringIO
@@ -66,6 +65,7 @@ from wirehttp_parser import (
 
 from ._framing import frame_response
 from ._router import Router
+from ._sendqueue import kernel_unsent
 from ._stream import BODY_BUFFER_HIGH, Stream
 from ._workers import WorkerPool, call_on_worker
 
@@ -78,15 +78,6 @@ access_logger = logging.getLogger("wirehttp.access")
 PIPELINE_HIGH: Final = 256 * 1024
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-# The ioctl that reads a socket's send queue (Linux, the BSDs, macOS; None elsewhere).
-if sys.platform != "win32":
-    import fcntl
-    import termios
-
-    _TIOCOUTQ: Final[int | None] = getattr(termios, "TIOCOUTQ", None)
-else:
-    _TIOCOUTQ: Final[int | None] = None
 
 # A plain handler that returned faster than slow_handler_threshold this many times in a row
 # on a worker thread is promoted to run inline on the loop (see the module docstring).
@@ -987,15 +978,8 @@ class Connection(asyncio.Protocol):
         free, so a slow reader can drain the kernel queue for seconds while the transport's
         buffer does not move."""
         assert self.transport is not None
-        size = self.transport.get_write_buffer_size()
         sock = self.transport.get_extra_info("socket")
-        if sys.platform != "win32" and sock is not None and _TIOCOUTQ is not None:
-            try:
-                out = fcntl.ioctl(sock.fileno(), _TIOCOUTQ, b"\0\0\0\0")
-                size += int.from_bytes(out, sys.byteorder, signed=True)
-            except (OSError, ValueError, AttributeError):
-                pass  # not a kernel socket: the transport's share alone
-        return size
+        return self.transport.get_write_buffer_size() + kernel_unsent(sock)
 
     # -- flow control --------------------------------------------------------------------------
     def _pause_reading(self) -> None:
