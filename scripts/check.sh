@@ -65,13 +65,14 @@ PY
 done
 
 step "wirehttp-parser compiled with mypyc: tests/parser against that wheel"
+# (The compiled builds print their output: a failure shows mypyc's or the C compiler's error.)
 # The parser's hot modules compile with mypyc (one source; the pure wheel stays the default).
 # hatch-mypyc compiles in place and renames pyproject.toml while it runs, so the compiled wheel
 # is built from the sdist in uv's own temporary copy, never in the tree.
 # WIREHTTP_EXPECT_BUILD makes the tests fail if the pure source were imported instead.
 rm -rf .ci-venvs/parser-mypyc
 uv build --package wirehttp-parser --sdist --out-dir .ci-venvs/parser-mypyc/sdist --quiet
-HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist --quiet \
+HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist \
     .ci-venvs/parser-mypyc/sdist/wirehttp_parser-*.tar.gz
 ls .ci-venvs/parser-mypyc/dist/wirehttp_parser-*-cp3*.whl
 uv venv --quiet --python "$(command -v python3)" .ci-venvs/parser-mypyc/venv
@@ -86,7 +87,7 @@ step "wirehttp-server compiled with mypyc, on the compiled parser: tests/server 
 # The server's per-request path (_connection, _framing) compiles the same way; its tests run
 # in the same environment, on the compiled parser, with the server's extras.
 uv build --package wirehttp-server --sdist --out-dir .ci-venvs/parser-mypyc/sdist --quiet
-HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist --quiet \
+HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist \
     .ci-venvs/parser-mypyc/sdist/wirehttp_server-*.tar.gz
 ls .ci-venvs/parser-mypyc/dist/wirehttp_server-*-cp3*.whl
 uv pip install --quiet --python .ci-venvs/parser-mypyc/venv "uvloop>=0.19" "pyopenssl>=24"
