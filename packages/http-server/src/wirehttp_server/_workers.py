@@ -4,7 +4,7 @@ event loop and with it every other connection.
 Why not ``loop.run_in_executor``: per call it makes a ``concurrent.futures.Future``, an asyncio
 future chained to it, and wakes the loop with ``call_soon_threadsafe`` (a write to the loop's
 self-pipe) once per call; measured on the hello-world benchmark that is ~35 µs a request on top
-of the handler. Here a job is one tuple on a ``SimpleQueue`` (C, lock-free for the common case),
+of the handler. Here a job is one object on a ``SimpleQueue`` (C, lock-free for the common case),
 and results come back on a deque with *one* wake-up per batch: under load the loop reads many
 requests in one iteration, the workers answer them all, and the loop is woken once.
 
