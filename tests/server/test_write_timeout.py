@@ -9,10 +9,12 @@ server's own buffer fills at once."""
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from collections.abc import Callable
 
 import pytest
+import trustme
 
 from wirehttp_parser import Request, Response
 from wirehttp_server import Stream
@@ -210,3 +212,55 @@ def test_pipelined_requests_do_not_pile_up_responses_in_memory(start_server: Sta
         conn = next(iter(state.connections))
         assert conn.transport is not None
         assert conn.transport.get_write_buffer_size() < 3 * len(ONE_MIB)
+
+
+# -- over TLS (stdlib ssl): the TLS layer hides the buffer from the connection ------------------
+
+
+@pytest.fixture(scope="module")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def _tls_pair(ca: trustme.CA) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(server)
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    return server, client
+
+
+@pytest.mark.parametrize("use_uvloop", [None, False], ids=["default-loop", "stdlib-loop"])
+def test_over_tls_a_client_that_stops_reading_is_aborted(
+    start_server: Start, tls_ca: trustme.CA, use_uvloop: bool | None
+) -> None:
+    server_ctx, client_ctx = _tls_pair(tls_ca)
+    s = start_server(
+        big_response, sslconfig=server_ctx, write_timeout=WRITE_TIMEOUT, use_uvloop=use_uvloop
+    )
+    with client_ctx.wrap_socket(_stingy_client(s.port), server_hostname="localhost") as c:
+        c.sendall(GET)
+        t0 = time.monotonic()
+        c.recv(1024)  # the response has started...
+        time.sleep(WRITE_TIMEOUT * 4)  # ...and we stop reading
+        n, ended = _drain(c, len(BIG), within=3.0)
+    assert ended and n < len(BIG), (n, time.monotonic() - t0)
+
+
+def test_over_tls_a_steady_reader_gets_the_whole_response_and_the_next_one(
+    start_server: Start, tls_ca: trustme.CA
+) -> None:
+    server_ctx, client_ctx = _tls_pair(tls_ca)
+    s = start_server(one_mib, sslconfig=server_ctx, write_timeout=0.5, idle_timeout=0.5)
+    with client_ctx.wrap_socket(_stingy_client(s.port), server_hostname="localhost") as c:
+        for _ in range(2):  # keep-alive: the second request is answered after the first
+            c.sendall(GET)
+            got = 0
+            end = time.monotonic() + 10
+            while got < len(ONE_MIB) and time.monotonic() < end:
+                data = c.recv(64 * 1024)
+                if not data:
+                    break
+                got += len(data)
+                time.sleep(0.002)
+            assert got > len(ONE_MIB)  # the body and its head

@@ -40,6 +40,7 @@ import asyncio
 import inspect
 import logging
 import math
+import ssl
 import time
 from collections.abc import Callable, Coroutine, Generator
 from io import StringIO
@@ -78,6 +79,11 @@ access_logger = logging.getLogger("wirehttp.access")
 PIPELINE_HIGH: Final = 256 * 1024
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+# On a stdlib TLS connection, a write at least this big makes us watch the socket's send queue
+# (see Connection._watch_send), looking every _SEND_POLL seconds until it is empty.
+_TLS_WATCH_MIN: Final = 65536
+_SEND_POLL: Final = 0.02
 
 # A plain handler that returned faster than slow_handler_threshold this many times in a row
 # on a worker thread is promoted to run inline on the loop (see the module docstring).
@@ -221,7 +227,7 @@ class Connection(asyncio.Protocol):
     __slots__ = (
         "state", "loop", "transport", "parser", "accepted_at", "_peer", "phase", "deadline",
         "write_deadline", "timer", "timer_at", "head", "body", "stream", "busy", "in_process",
-        "closing", "closed", "detached", "reading_paused", "write_paused", "write_left",
+        "closing", "closed", "detached", "reading_paused", "write_paused", "write_left", "tls_watch", "send_watch",
         "drain_waiter", "pending", "got_bytes", "parse_error", "may_pause",
     )
 
@@ -239,6 +245,10 @@ class Connection(asyncio.Protocol):
         # have taken some of it (0.0 otherwise), and how much was left at the last look.
         self.write_deadline = 0.0
         self.write_left = 0
+        # A stdlib (asyncio or uvloop) TLS transport, whose flow control does not reach us for
+        # a big write; and whether we are watching the socket's send queue instead.
+        self.tls_watch = False
+        self.send_watch = False
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = math.inf  # when self.timer fires (inf: no timer)
         self.head: RequestHead | None = None
@@ -276,6 +286,7 @@ class Connection(asyncio.Protocol):
         # uvloop's transports satisfy asyncio.Transport without subclassing it.
         self.transport = transport = cast(asyncio.Transport, transport)
         state = self.state
+        self.tls_watch = isinstance(transport.get_extra_info("sslcontext"), ssl.SSLContext)
         state.connections.add(self)
         if state.verbose:
             log.info("accepted connection from %s:%d", *self.peer)
@@ -320,6 +331,8 @@ class Connection(asyncio.Protocol):
             self._arm(self.state.body_timeout)
         self.got_bytes = True
         self.parser.feed(data)
+        if self.send_watch:
+            self._check_send(False)  # the response may have left since the last look
         if (self.busy or self.write_paused) and (self.stream is None or self.stream._body_done):
             # A request is being handled, or its response is still leaving: later (pipelined)
             # requests wait in the parser's buffer, up to PIPELINE_HIGH.
@@ -659,6 +672,8 @@ class Connection(asyncio.Protocol):
             else:
                 self.transport.write(data)
                 self.transport.write(body)
+                if self.tls_watch:
+                    self._watch_send()
         else:
             self.transport.write(data)
         if self.state.access_log is not None:
@@ -785,6 +800,8 @@ class Connection(asyncio.Protocol):
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self.closed:
             self.transport.write(data)
+            if self.tls_watch and len(data) >= _TLS_WATCH_MIN:
+                self._watch_send()
 
     async def drain(self) -> None:
         if self.closed:
@@ -980,6 +997,31 @@ class Connection(asyncio.Protocol):
         assert self.transport is not None
         sock = self.transport.get_extra_info("socket")
         return self.transport.get_write_buffer_size() + kernel_unsent(sock)
+
+    def _watch_send(self) -> None:
+        """After a big write on a stdlib TLS transport. asyncio's and uvloop's TLS layer
+        encrypts a write and hands all of it to the TCP transport at once, so the buffer we
+        see stays empty and ``pause_writing`` never comes, however long the client takes:
+        ``write_timeout`` would never fire and later requests would be taken while this
+        response still waits. So pause ourselves while the socket's send queue holds our bytes,
+        and look again every ``_SEND_POLL`` seconds (and when the client sends something)."""
+        if self.write_paused or self.closed or not self.state.write_timeout:
+            return
+        if not self._unsent():
+            return  # the kernel has taken it all already
+        self.send_watch = True
+        self.pause_writing()
+        self.loop.call_later(_SEND_POLL, self._check_send, True)
+
+    def _check_send(self, again: bool) -> None:
+        if self.closed or not self.send_watch:
+            return
+        if not self._unsent():
+            self.send_watch = False
+            if self.write_paused:
+                self.resume_writing()
+        elif again:
+            self.loop.call_later(_SEND_POLL, self._check_send, True)
 
     # -- flow control --------------------------------------------------------------------------
     def _pause_reading(self) -> None:
