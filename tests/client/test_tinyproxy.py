@@ -48,11 +48,15 @@ def test_plain_http_through_proxy(nginx: Nginx, tinyproxies: Proxies) -> None:
         r = C.get(nginx.url + "/get?x=1", proxy=proxy.url, pool=pool)
         assert _via_tinyproxy(r)
         assert _json(r)["args"] == {"x": "1"}
-        r = C.post(nginx.url + "/post", body="hello", proxy=proxy.url, pool=pool)
-        assert _json(r)["data"] == "hello" and _via_tinyproxy(r)
         # Direct requests use a different pool key than proxied ones.
         r = C.get(nginx.url + "/get", pool=pool, proxy="")
         assert not _via_tinyproxy(r)
+    # tinyproxy closes each client connection after its response without saying so (no
+    # "Connection: close"), so a POST on the pooled one could race that close, and a POST is
+    # never replayed (it may have been acted on): it goes on a fresh connection here.
+    with C.Pool(2) as fresh:
+        r = C.post(nginx.url + "/post", body="hello", proxy=proxy.url, pool=fresh)
+        assert _json(r)["data"] == "hello" and _via_tinyproxy(r)
 
 
 @pytest.mark.parametrize("backend", ["stdlib", "pyopenssl"])
