@@ -119,3 +119,48 @@ def test_many_threads_share_the_default_pool(httpbin: Httpbin) -> None:
 def test_pool_rejects_bad_max() -> None:
     with pytest.raises(ValueError):
         C.Pool(0)
+
+
+def test_a_pool_used_for_many_origins_does_not_keep_an_entry_per_origin() -> None:
+    # Bookkeeping only: stand-in connections that are never sent on (the pool asks them
+    # nothing but their key, whether they are stale, and to close).
+    from typing import cast
+
+    from wirehttp_client._connection import Connection, PoolKey
+    from wirehttp_client._pool import PRUNE_AT
+
+    class Stub:
+        def __init__(self, key: PoolKey) -> None:
+            self.key = key
+            self.idle_since = 0.0
+            self.reused = False
+
+        def is_stale(self) -> bool:
+            return False
+
+        def close(self) -> None:
+            pass
+
+    def key_of(port: int) -> PoolKey:
+        return ("http", "127.0.0.1", port, True, None, "")
+
+    def maker(key: PoolKey) -> Callable[[], Connection]:
+        return lambda: cast(Connection, Stub(key))
+
+    pool = C.Pool(4)
+    for port in range(PRUNE_AT * 3):
+        conn = pool.acquire(key_of(port), maker(key_of(port)))
+        pool.release(conn, True)
+        # Taken again: its origin's queue is left empty.
+        assert pool.acquire(key_of(port), maker(key_of(port))) is conn
+        pool.release(conn, False)
+    assert len(pool._idle) <= PRUNE_AT
+    # An origin with an idle connection keeps it through the prunes.
+    kept = pool.acquire(key_of(1), maker(key_of(1)))
+    pool.release(kept, True)
+    for port in range(PRUNE_AT * 3, PRUNE_AT * 4):
+        c = pool.acquire(key_of(port), maker(key_of(port)))
+        pool.release(c, True)
+        assert pool.acquire(key_of(port), maker(key_of(port))) is c
+        pool.release(c, False)
+    assert pool.acquire(key_of(1), maker(key_of(1))) is kept

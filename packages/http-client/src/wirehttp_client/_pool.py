@@ -37,6 +37,9 @@ DEFAULT_IDLE_TIMEOUT = 90.0
 # rare case one is closed sooner the request goes again on a fresh connection, as it would if
 # the server closed it just after a check. Requests that cannot be replayed are always checked.
 TRUST_IDLE = 1.0
+# Past this many pool keys (origins, TLS settings, proxies), keys with no idle connection left
+# are dropped before a new one is added: a crawler's pool does not grow with every host.
+PRUNE_AT = 256
 
 
 class Pool:
@@ -160,7 +163,11 @@ class Pool:
             self._in_use -= 1
             if reuse:
                 conn.idle_since = time.monotonic()
-                idle = self._idle.setdefault(conn.key, deque())
+                idle = self._idle.get(conn.key)
+                if idle is None:
+                    if len(self._idle) >= PRUNE_AT:
+                        self._prune()
+                    idle = self._idle[conn.key] = deque()
                 idle.append(conn)
                 if len(idle) > self.max_idle_per_host:
                     drop = idle.popleft()
@@ -170,6 +177,13 @@ class Pool:
                 self._cond.notify()
         if drop is not None:
             drop.close()
+
+    def _prune(self) -> None:
+        """Drop the entries of keys with no idle connection (with the lock held). Their empty
+        queues are kept otherwise, so that keep-alive reuse of one host makes no new queue per
+        request; a client that talks to many hosts prunes them here."""
+        for key in [k for k, d in self._idle.items() if not d]:
+            del self._idle[key]
 
     def forget(self, conn: Connection) -> None:
         """``conn`` leaves the pool for good, open (``openraw``, an upgrade): it no longer counts
