@@ -290,14 +290,13 @@ def connectionlayer(handler: ClientStreamHandler) -> ClientHandler:
                 return handler(stream, **kw)
             except RequestError as exc:
                 stream.abort()
-                body = req.context.get(BODY)
                 if (
                     conn.reused
                     and not stream.received_any
                     and not fresh
                     and stream_driven is None  # open(): the stream replays (see above)
                     and (isidempotent(req) or not exc.sent)
-                    and (body is None or body.rewind())
+                    and (outgoing is None or outgoing.rewind())
                 ):
                     fresh = True  # a stale pooled connection: once more on a new one
                     req.response = None

@@ -71,7 +71,9 @@ chunks can't (a list of pairs would be ambiguous): pass it as ``Response(status,
 
 
 def _version_arg(version: HTTPVersion | str) -> HTTPVersion:
-    return version if isinstance(version, HTTPVersion) else HTTPVersion.parse(version)
+    if type(version) is HTTPVersion or isinstance(version, HTTPVersion):
+        return version
+    return HTTPVersion.parse(version)
 
 
 def _NO_RESPONSE() -> None:
@@ -202,7 +204,7 @@ class Request(Message):
         self.headers = Headers(headers)
         self.body = _normalise_body(body)
         self.trailers = Headers()
-        self.version = version if isinstance(version, HTTPVersion) else HTTPVersion.parse(version)
+        self.version = _version_arg(version)
         self._url = None if url is None else url if isinstance(url, URI) else URI(url)
         self.response = response
         self.parent = parent
@@ -367,9 +369,7 @@ class Response(Message):
         self.headers = Headers(cast("HeadersLike | None", headers))
         self.body = _normalise_body(body)
         self.trailers = Headers()
-        self.version = (
-            version if type(version) is HTTPVersion else _version_arg(version)
-        )
+        self.version = _version_arg(version)
         self.request = request
 
     @classmethod

@@ -601,8 +601,6 @@ class Connection(asyncio.Protocol):
             self._handler_failed(req, exc)
         else:
             self._finish_async(req, task.result())
-        if not self.closed:
-            self._process()
 
     def _finish_async(self, req: Request, result: object) -> None:
         if isinstance(result, Response):
@@ -631,8 +629,6 @@ class Connection(asyncio.Protocol):
             self._handler_failed(
                 req, TypeError(f"the handler returned {type(result).__name__}, not a Response")
             )
-        if not self.closed:
-            self._process()
 
     def _handler_failed(self, req: Request, exc: BaseException) -> None:
         log.error("handler error for %s %s", req.method, req.target, exc_info=exc)
@@ -776,8 +772,6 @@ class Connection(asyncio.Protocol):
             return
         keep = stream._keep_alive and stream._body_done and self.parse_error is None
         self._request_done(keep)
-        if not self.closed:
-            self._process()
 
     async def _discard_body(self, stream: Stream) -> None:
         """Read and drop what is left of ``stream``'s body (up to DISCARD_LIMIT bytes, each wait
@@ -793,8 +787,6 @@ class Connection(asyncio.Protocol):
             return
         keep = stream._body_done and stream._body_error is None and self.parse_error is None
         self._request_done(keep)
-        if not self.closed:
-            self._process()
 
     # -- used by Stream ------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -838,6 +830,8 @@ class Connection(asyncio.Protocol):
 
     # -- ending requests and connections -------------------------------------------------------
     def _request_done(self, keep: bool) -> None:
+        """The response is out: close, or go on to the next request (this runs ``_process``
+        unless it is already on the stack, so callers need not)."""
         self.busy = False
         self.stream = None
         self.head = None
