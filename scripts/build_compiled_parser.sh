@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the mypyc-compiled wirehttp-parser wheel (the hatch-mypyc hook in its pyproject, off by
-# default) into a throwaway virtual environment and run the parser benchmark there, so the two
+# Build the mypyc-compiled wirehttp-parser wheel (its default build, forced here so that a
+# failing compile is an error) into a throwaway virtual environment and run the parser benchmark
+# there (the workspace itself runs the pure source, its editable install), so the two
 # builds of one source can be compared:
 #
 #     scripts/build_compiled_parser.sh            # build + full benchmark (about 2 minutes)
@@ -22,7 +23,7 @@ rm -rf "$work/dist" "$work/sdist"
 # editable install would then load) and renames pyproject.toml while it runs: so build the
 # sdist first and the compiled wheel from it, in uv's own temporary copy, never in the tree.
 uv build --package wirehttp-parser --sdist --out-dir "$work/sdist" --quiet
-HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir "$work/dist" --quiet \
+WIREHTTP_BUILD=compiled uv build --wheel --out-dir "$work/dist" --quiet \
     "$work"/sdist/wirehttp_parser-*.tar.gz
 ls "$work/dist"
 case "$(basename "$work"/dist/*.whl)" in
@@ -41,7 +42,7 @@ if [ "${1:-}" = "--server-bench" ] || [ "${1:-}" = "--server-tests" ]; then
     # The server compiled the same way (its _connection and _framing), on the compiled parser,
     # with its extras and the servers the benchmark compares it with.
     uv build --package wirehttp-server --sdist --out-dir "$work/sdist" --quiet
-    HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir "$work/dist" --quiet \
+    WIREHTTP_BUILD=compiled uv build --wheel --out-dir "$work/dist" --quiet \
         "$work"/sdist/wirehttp_server-*.tar.gz
     uv pip install --quiet --python "$work/venv" uvloop pyopenssl trustme
     uv pip install --quiet --no-cache --python "$work/venv" --reinstall --no-deps \

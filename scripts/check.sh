@@ -3,8 +3,10 @@
 # and tests; every package built with hatchling and installed from its wheel into a fresh
 # environment without the workspace (exact sibling pins resolved from the wheels alone); each
 # package's tests in an environment holding only its declared dependencies; the whole suite on
-# Python 3.13 when one is installed; and the whole suite on Python 3.11 last. The parser is
-# also built compiled with mypyc and its tests run against that wheel.
+# Python 3.13 when one is installed; and the whole suite on Python 3.11 last. The wheels of
+# wirehttp-parser and wirehttp-server are the mypyc-compiled ones (their default build), so the
+# isolated runs test the compiled builds; the workspace's editable install (the whole-suite
+# runs) is the pure source, which is what their pure wheel holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -29,8 +31,12 @@ uv run --locked mypy
 
 step "build every package's wheel and sdist with hatchling"
 rm -rf dist .ci-venvs
-uv build --all-packages --out-dir dist --quiet
+# WIREHTTP_BUILD=compiled: a failing mypyc build fails here instead of falling back to the pure
+# wheel (hatch_build.py); the wheels are built for the interpreter the environments below use.
+WIREHTTP_BUILD=compiled uv build --all-packages --python "$(command -v python3)" \
+    --out-dir dist --quiet
 ls dist
+ls dist/wirehttp_parser-*-cp3*.whl dist/wirehttp_server-*-cp3*.whl
 
 # Every build is version 0.1.0: --no-cache keeps uv from installing an older wheel it cached
 # under the same name and version.
@@ -61,40 +67,11 @@ PY
 )
     if ((${#extras[@]})); then uv pip install --quiet --python "$env" "${extras[@]}"; fi
     uv pip install --quiet --no-cache --python "$env" --no-index --find-links dist "wirehttp-$pkg"
-    "$env/bin/python" -m pytest -q -p no:cacheprovider "tests/$pkg"
+    # The parser's and the server's tests fail if the pure source were imported instead of the
+    # compiled wheel (test_parser_build.py, test_build.py).
+    case $pkg in parser|server) expect=compiled ;; *) expect= ;; esac
+    WIREHTTP_EXPECT_BUILD=$expect "$env/bin/python" -m pytest -q -p no:cacheprovider "tests/$pkg"
 done
-
-step "wirehttp-parser compiled with mypyc: tests/parser against that wheel"
-# (The compiled builds print their output: a failure shows mypyc's or the C compiler's error.)
-# The parser's hot modules compile with mypyc (one source; the pure wheel stays the default).
-# hatch-mypyc compiles in place and renames pyproject.toml while it runs, so the compiled wheel
-# is built from the sdist in uv's own temporary copy, never in the tree.
-# WIREHTTP_EXPECT_BUILD makes the tests fail if the pure source were imported instead.
-rm -rf .ci-venvs/parser-mypyc
-uv build --package wirehttp-parser --sdist --out-dir .ci-venvs/parser-mypyc/sdist --quiet
-HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist \
-    .ci-venvs/parser-mypyc/sdist/wirehttp_parser-*.tar.gz
-ls .ci-venvs/parser-mypyc/dist/wirehttp_parser-*-cp3*.whl
-uv venv --quiet --python "$(command -v python3)" .ci-venvs/parser-mypyc/venv
-uv pip install --quiet --python .ci-venvs/parser-mypyc/venv "${TEST_TOOLS[@]}" \
-    "brotli>=1.2" "zstandard>=0.22"
-uv pip install --quiet --no-cache --python .ci-venvs/parser-mypyc/venv --no-index \
-    --find-links .ci-venvs/parser-mypyc/dist wirehttp-parser
-WIREHTTP_EXPECT_BUILD=compiled .ci-venvs/parser-mypyc/venv/bin/python -m pytest -q \
-    -p no:cacheprovider tests/parser
-
-step "wirehttp-server compiled with mypyc, on the compiled parser: tests/server against them"
-# The server's per-request path (_connection, _framing) compiles the same way; its tests run
-# in the same environment, on the compiled parser, with the server's extras.
-uv build --package wirehttp-server --sdist --out-dir .ci-venvs/parser-mypyc/sdist --quiet
-HATCH_BUILD_HOOK_ENABLE_MYPYC=1 uv build --wheel --out-dir .ci-venvs/parser-mypyc/dist \
-    .ci-venvs/parser-mypyc/sdist/wirehttp_server-*.tar.gz
-ls .ci-venvs/parser-mypyc/dist/wirehttp_server-*-cp3*.whl
-uv pip install --quiet --python .ci-venvs/parser-mypyc/venv "uvloop>=0.19" "pyopenssl>=24"
-uv pip install --quiet --no-cache --python .ci-venvs/parser-mypyc/venv --no-index \
-    --find-links .ci-venvs/parser-mypyc/dist wirehttp-server
-WIREHTTP_EXPECT_BUILD=compiled .ci-venvs/parser-mypyc/venv/bin/python -m pytest -q \
-    -p no:cacheprovider tests/server
 
 if PY313=$(find_python 3.13); then
     step "the whole suite on Python 3.13 ($PY313)"

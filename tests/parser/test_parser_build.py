@@ -32,7 +32,7 @@ def test_loaded_build_is_the_expected_one() -> None:
     # run that silently imported the pure source instead fails here.
     path = sys.modules[RequestParser.__module__].__file__ or ""
     compiled = path.endswith((".so", ".pyd"))
-    expected = os.environ.get("WIREHTTP_EXPECT_BUILD")
+    expected = os.environ.get("WIREHTTP_EXPECT_BUILD") or None
     if expected is not None:
         assert expected in ("compiled", "pure")
         assert compiled == (expected == "compiled")
