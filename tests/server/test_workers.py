@@ -123,3 +123,35 @@ def test_max_threads_must_be_positive() -> None:
             WorkerPool(asyncio.get_running_loop(), max_threads=0)
 
     asyncio.run(main())
+
+
+def test_jobs_of_one_loop_iteration_are_queued_together_after_it() -> None:
+    # submit() only collects: the jobs reach the queue (and can wake a worker) once the loop
+    # has finished the callbacks of its iteration, all of them at once and in order.
+    async def main() -> tuple[int, list[str]]:
+        pool = WorkerPool(asyncio.get_running_loop())
+        out: list[str] = []
+        for name in "ABCD":
+            pool.submit(_Job(name, out))
+        queued_during_the_callback = pool._jobs.qsize()
+        await _until(lambda: len(out) == 4)
+        pool.close()
+        return queued_during_the_callback, out
+
+    queued, out = asyncio.run(main())
+    assert queued == 0
+    assert out == ["A", "B", "C", "D"]
+
+
+def test_close_before_the_iteration_ends_drops_the_collected_jobs() -> None:
+    async def main() -> list[str]:
+        pool = WorkerPool(asyncio.get_running_loop())
+        out: list[str] = []
+        ran: list[_Job] = [_Job("A", out), _Job("B", out)]
+        for job in ran:
+            pool.submit(job)
+        pool.close()  # the server closing their connections: they must not run after it
+        await asyncio.sleep(0.1)
+        return [job.thread for job in ran] + out
+
+    assert asyncio.run(main()) == ["", ""]

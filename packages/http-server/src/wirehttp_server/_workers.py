@@ -8,6 +8,14 @@ of the handler. Here a job is one object on a ``SimpleQueue`` (C, lock-free for 
 and results come back on a deque with *one* wake-up per batch: under load the loop reads many
 requests in one iteration, the workers answer them all, and the loop is woken once.
 
+The jobs go the other way in batches too: ``submit`` only collects them, and one ``call_soon``
+puts them on the queue once the loop has run every I/O callback of its iteration. Putting each
+job at once woke a waiting worker per request, which (with the GIL held by the loop, and on
+one core) cost two or three context switches a request — measured with ``perf stat`` on the
+hello-world benchmark: 3.1 switches and ~6 µs of CPU per request, 54k req/s; collected and put
+once per iteration: 0.23 switches per request, 84k req/s, within 5% of running the handler on
+the loop itself.
+
 How many threads: one to start with (with the GIL, more threads than busy handlers only adds
 switching). A job still queued ``grow_after`` seconds after it was submitted means the workers
 are all busy — stuck in slow handlers, or just more blocking work than they can take — so more
@@ -61,6 +69,7 @@ class WorkerPool:
         "_mark",
         "_timer",
         "_closed",
+        "_batch",
     )
 
     def __init__(
@@ -90,18 +99,33 @@ class WorkerPool:
         self._mark = 0
         self._timer: asyncio.TimerHandle | None = None
         self._closed = False
+        self._batch: list[Job] = []  # submitted in this loop iteration, not yet queued
 
     def submit(self, job: Job) -> None:
         """Queue ``job`` (called on the loop)."""
         if self._closed:
             raise RuntimeError("the worker pool is closed")
         self._submitted += 1
-        self._jobs.put(job)
+        batch = self._batch
+        batch.append(job)
+        if len(batch) == 1:
+            self.loop.call_soon(self._flush)
         if not self._threads:
             self._start_thread()
         if self._timer is None:
             self._mark = self._submitted
             self._timer = self.loop.call_later(self.grow_after, self._check)
+
+    def _flush(self) -> None:
+        """Queue this iteration's jobs (on the loop, after its I/O callbacks): only the first
+        put can wake a waiting worker, and it wakes once the loop is about to wait itself."""
+        batch = self._batch
+        self._batch = []
+        if self._closed:
+            return  # dropped, as close() drops queued jobs
+        put = self._jobs.put
+        for job in batch:
+            put(job)
 
     def _check(self) -> None:
         """Timer: while jobs wait, grow the pool if one queued a tick ago is still untaken."""
@@ -171,6 +195,7 @@ class WorkerPool:
         """Stop the workers once they finish what they are running (queued jobs are dropped:
         the server closes their connections)."""
         self._closed = True
+        self._batch = []
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
