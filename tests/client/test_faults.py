@@ -83,6 +83,45 @@ def test_reset_mid_body(raw_server: Make) -> None:
     assert info.value.request is not None
 
 
+def test_content_length_body_in_dribbled_pieces_arrives_whole(raw_server: Make) -> None:
+    # With no deadline the rest of the body is one recv that waits for all of it
+    # (MSG_WAITALL): pieces that arrive apart must still make up the exact body.
+    body = bytes(range(256)) * 1024  # 256 KiB, every byte value, so a misplaced piece shows
+
+    def dribble(c: socket.socket) -> None:
+        read_request(c)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:1000])
+        for i in range(1000, len(body), 50_000):
+            time.sleep(0.02)
+            c.sendall(body[i:i + 50_000])
+        read_request(c)  # the connection goes back to the pool intact: a second request
+        c.sendall(OK)
+
+    srv = raw_server(dribble)
+    pool = C.Pool(1)
+    assert C.get(srv.url, pool=pool).body == body
+    assert C.get(srv.url, pool=pool).body == b"ok"
+    assert srv.connections == 1
+
+
+def test_server_closing_before_the_end_of_a_long_body_is_an_error(raw_server: Make) -> None:
+    # An orderly close (FIN, not a reset) while the client waits for the rest of the body:
+    # the read returns short, and that is an error naming the missing bytes, never a hang
+    # and never a truncated body handed back.
+    def short(c: socket.socket) -> None:
+        read_request(c)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n" + b"x" * 1000)
+        time.sleep(0.05)
+        c.sendall(b"y" * 100_000)
+        c.shutdown(socket.SHUT_WR)
+
+    srv = raw_server(short)
+    t = time.monotonic()
+    with pytest.raises(C.RequestError, match="199000 bytes before the end of the body"):
+        C.get(srv.url, retry=False)
+    assert time.monotonic() - t < 5
+
+
 def test_close_mid_body_is_incomplete(raw_server: Make) -> None:
     def short(c: socket.socket) -> None:
         read_request(c)

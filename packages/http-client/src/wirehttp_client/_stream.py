@@ -60,13 +60,30 @@ EXPECT_CONTINUE_WAIT = 1.0
 _HEAD_READ = 8192
 
 
+# recv flags for a body read with no deadline on a plain TCP socket (0 where the platform lacks
+# MSG_WAITALL): see _BodyReader.
+_WAITALL = getattr(socket, "MSG_WAITALL", 0)
+
+
 class _BodyReader(io.RawIOBase):
     """The rest of a ``Content-Length`` body as a raw stream: first the part that came with the
-    head, then the socket (each read within the stream's deadline)."""
+    head, then the socket (each read within the stream's deadline).
+
+    With no deadline, on a plain (blocking) TCP socket, the read asks the kernel for the whole
+    remainder at once (``MSG_WAITALL``): it copies each segment as it arrives without returning
+    to us in between, so a 1 MiB body is one ``recv`` instead of one per segment the loopback or
+    the network delivered. It still returns early, with what it has, at the end of the stream
+    (a server that closes early: reported by ``read_body``) or on a signal. With a deadline the
+    socket has a timeout (non-blocking underneath, polled per read) and TLS sockets take no
+    flags, so those read piece by piece as before."""
 
     def __init__(self, stream: ClientStream, first: bytes) -> None:
         self._stream = stream
         self._first = memoryview(first)
+        sock = stream.conn.sock
+        self._waitall: socket.socket | None = None
+        if _WAITALL and stream._deadline is None and type(sock) is socket.socket:
+            self._waitall = sock
 
     def readable(self) -> bool:
         return True
@@ -78,7 +95,12 @@ class _BodyReader(io.RawIOBase):
             self._first = self._first[n:]
             return n
         self._stream._settimeout()
-        got: int = self._stream.conn.sock.recv_into(buffer)
+        waitall = self._waitall
+        got: int
+        if waitall is not None:
+            got = waitall.recv_into(buffer, 0, _WAITALL)
+        else:
+            got = self._stream.conn.sock.recv_into(buffer)
         return got
 
 
