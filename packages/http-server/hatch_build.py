@@ -13,7 +13,11 @@ chooses the build from `WIREHTTP_BUILD`:
 
 Editable installs (`uv sync`, `pip install -e`) are always pure: hatch-mypyc compiles in place,
 and a compiled module next to its source would shadow every later edit of that source. For the
-same reason the in-place artifacts are removed once the wheel is written.
+same reason the in-place artifacts are removed once the wheel is written, and any left by an
+interrupted build are removed before a pure or editable build. Because the compile runs in the
+tree it builds from (and hides `pyproject.toml` while mypyc runs), build a checkout's wheels
+from its sdist — `uv build` does — rather than with `pip install <directory>` next to a live
+editable install.
 
 This file is identical in packages/http-parser and packages/http-server (each sdist must carry
 its own); tests/meta/test_build_hook.py checks that they stay so.
@@ -44,7 +48,13 @@ class CompiledWheelHook(MypycBuildHook):  # type: ignore[misc]  # hatch-mypyc is
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         self._compiled = False
         build = chosen_build()
-        if self.target_name != "wheel" or version == "editable" or build == "pure":
+        if self.target_name != "wheel":
+            return
+        if version == "editable" or build == "pure":
+            # A compiled module left next to its source by an earlier in-tree build that did not
+            # finish would shadow the source in an editable install, and would be packed into
+            # a pure wheel: take it out first.
+            self.clean([version])
             return
         try:
             super().initialize(version, build_data)

@@ -1,8 +1,9 @@
 """The wheel build hook (packages/http-{parser,server}/hatch_build.py): the compiled wheel by
 default, the pure one on request and as the fallback when compiling fails, a clear error for
-a bad ``WIREHTTP_BUILD``. Real builds with uv and hatchling, from the package's sdist as a user's
-install would do (the default compiled build itself is checked by scripts/check.sh, which
-builds and tests those wheels)."""
+a bad ``WIREHTTP_BUILD``, no stale compiled module in a pure wheel. Real builds with uv and
+hatchling, from the package's sdist as a user's install would do. A successful compiled build
+is not made here (a minute of mypyc): scripts/check.sh builds the compiled wheels and runs the
+parser's and the server's tests on them."""
 
 from __future__ import annotations
 
@@ -64,6 +65,26 @@ def test_compiled_build_fails_loudly_when_the_compiler_fails(tmp_path: Path) -> 
     assert done.returncode != 0
     assert "Error while invoking Mypyc" in done.stderr
     assert not list((tmp_path / "dist").glob("*.whl"))
+
+
+def test_pure_build_removes_a_stale_compiled_module_first(tmp_path: Path) -> None:
+    # What an interrupted in-tree compile leaves next to the source: it must neither reach the
+    # pure wheel nor stay to shadow the source (a copy of the package, outside any git tree,
+    # so that no .gitignore hides the file: only the hook's clean-up does).
+    pkg = tmp_path / "pkg"
+    shutil.copytree(ROOT / "packages" / "http-parser", pkg,
+                    ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache"))
+    stale = pkg / "src" / "wirehttp_parser" / "_parser.cpython-311-x86_64-linux-gnu.so"
+    stale.write_bytes(b"not a real extension")
+    done = subprocess.run(
+        [UV, "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(pkg)],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "UV_PYTHON_DOWNLOADS": "never", "WIREHTTP_BUILD": "pure"},
+    )
+    assert done.returncode == 0, done.stderr
+    names = zipfile.ZipFile(_wheel(tmp_path)).namelist()
+    assert not [n for n in names if n.endswith((".so", ".pyd"))]
+    assert not stale.exists()
 
 
 def test_unknown_build_is_refused_with_the_choices(tmp_path: Path) -> None:

@@ -155,3 +155,30 @@ def test_close_before_the_iteration_ends_drops_the_collected_jobs() -> None:
         return [job.thread for job in ran] + out
 
     assert asyncio.run(main()) == ["", ""]
+
+
+def test_a_long_loop_iteration_does_not_make_the_pool_grow() -> None:
+    # A job waits in the iteration's batch until the iteration ends; a worker cannot take it
+    # before. Time spent there (a loop iteration longer than grow_after) is not a sign that
+    # the workers are busy: only time on the queue counts.
+    async def main() -> int:
+        pool = WorkerPool(asyncio.get_running_loop(), grow_after=0.01)
+        out: list[str] = []
+        pool.submit(_Job("A", out))
+        time.sleep(0.05)  # the rest of this iteration takes five grow_after ticks
+        await _until(lambda: out == ["A"])
+        await asyncio.sleep(0.05)
+        started = len(pool._threads)
+        pool.close()
+        return started
+
+    assert asyncio.run(main()) == 1
+
+
+def test_submit_on_a_closed_loop_is_refused_and_keeps_nothing() -> None:
+    loop = asyncio.new_event_loop()
+    pool = WorkerPool(loop)
+    loop.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.submit(_Job("A", []))
+    assert pool._batch == [] and pool._submitted == 0

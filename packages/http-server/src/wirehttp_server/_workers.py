@@ -65,6 +65,7 @@ class WorkerPool:
         "_wake_pending",
         "_threads",
         "_submitted",
+        "_queued",
         "_taken",
         "_mark",
         "_timer",
@@ -92,9 +93,13 @@ class WorkerPool:
         self._threads: set[threading.Thread] = set()
         # Counters, not a queue size: _submitted is written by the loop, _taken by the workers
         # (``+=`` under the GIL; on a free-threaded build a lost increment would only make the
-        # pool grow sooner). _mark is _submitted at the last look of the timer: a job numbered
-        # below it has been queued for at least grow_after once _taken is still below it.
+        # pool grow sooner). _queued counts the jobs put on the queue (a job waits in _batch
+        # until the end of its loop iteration first). _mark is _queued at the last look of the
+        # timer: a job numbered below it has been on the queue for at least grow_after once
+        # _taken is still below it — time spent in _batch, where no worker could take it (a
+        # long loop iteration), does not count.
         self._submitted = 0
+        self._queued = 0
         self._taken = 0
         self._mark = 0
         self._timer: asyncio.TimerHandle | None = None
@@ -105,15 +110,17 @@ class WorkerPool:
         """Queue ``job`` (called on the loop)."""
         if self._closed:
             raise RuntimeError("the worker pool is closed")
-        self._submitted += 1
         batch = self._batch
-        batch.append(job)
-        if len(batch) == 1:
+        if not batch:
+            # Scheduled before the job is kept: should call_soon fail (a closed loop), the job
+            # is refused with the error, not left in a batch no flush will come for.
             self.loop.call_soon(self._flush)
+        batch.append(job)
+        self._submitted += 1
         if not self._threads:
             self._start_thread()
         if self._timer is None:
-            self._mark = self._submitted
+            self._mark = self._queued
             self._timer = self.loop.call_later(self.grow_after, self._check)
 
     def _flush(self) -> None:
@@ -126,6 +133,7 @@ class WorkerPool:
         put = self._jobs.put
         for job in batch:
             put(job)
+        self._queued += len(batch)
 
     def _check(self) -> None:
         """Timer: while jobs wait, grow the pool if one queued a tick ago is still untaken."""
@@ -139,7 +147,7 @@ class WorkerPool:
             waiting = self._submitted - self._taken
             for _ in range(min(max(alive, 1), waiting, self.max_threads - alive)):
                 self._start_thread()
-        self._mark = self._submitted
+        self._mark = self._queued
         self._timer = self.loop.call_later(self.grow_after, self._check)
 
     def _start_thread(self) -> None:
