@@ -17,11 +17,11 @@ once per iteration: 0.23 switches per request, 84k req/s, within 5% of running t
 the loop itself.
 
 How many threads: one to start with (with the GIL, more threads than busy handlers only adds
-switching). A job still queued ``grow_after`` seconds after it was submitted means the workers
-are all busy — stuck in slow handlers, or just more blocking work than they can take — so more
-are started (doubling, up to ``max_threads``); the check is a timer armed only while jobs are
-queued, so the fast path pays next to nothing for it. Workers idle for ``IDLE_EXIT`` seconds
-exit (should the last one go while a job arrives, the timer starts another).
+switching). A job still queued ``grow_after`` seconds after it was put on the queue means the
+workers are all busy — stuck in slow handlers, or just more blocking work than they can take —
+so more are started (doubling, up to ``max_threads``); the check is a timer armed only while
+jobs are queued, so the fast path pays next to nothing for it. Workers idle for ``IDLE_EXIT``
+seconds exit (should the last one go while a job arrives, the timer starts another).
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class WorkerPool:
 
     def _flush(self) -> None:
         """Queue this iteration's jobs (on the loop, after its I/O callbacks): only the first
-        put can wake a waiting worker, and it wakes once the loop is about to wait itself."""
+        put can wake a waiting worker, so a batch costs one wake-up, not one per request."""
         batch = self._batch
         self._batch = []
         if self._closed:
