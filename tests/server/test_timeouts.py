@@ -152,3 +152,30 @@ def test_large_upload_to_a_slow_stream_reader(start_server: Start) -> None:
             assert chunk
             data += chunk
     assert data.startswith(b"HTTP/1.1 200 OK") and f"\r\n{size}\r\n".encode() in data
+
+
+def test_many_short_connections_leave_no_pile_of_timer_entries(start_server: Start) -> None:
+    # Every connection's timeouts share one loop timer over a heap of deadlines; a closed
+    # connection's entry (here a 60 s header timeout) is stale until it comes up. Hundreds of
+    # one-request connections must not leave hundreds of entries (nor keep their Connection
+    # objects alive): the heap stays near the number of live connections.
+    s = start_server(ok, header_timeout=60, idle_timeout=60)
+    for _ in range(400):
+        assert status_of(exchange(s.port, GET_CLOSE)) == 200
+    state = s._state
+    assert state is not None
+    assert len(state.deadlines) <= 2 * len(state.connections) + 65
+
+
+def test_connections_with_different_timeouts_each_fire_on_time(start_server: Start) -> None:
+    # One shared timer, armed for the earliest deadline: a connection with a later deadline
+    # must not delay an earlier one, nor the other way round.
+    s = start_server(ok, header_timeout=0.3, idle_timeout=1.5)
+    with connect(s.port) as kept, connect(s.port) as idle:
+        kept.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status_of(read_response(kept)[0]) == 200  # now idle: 1.5 s from here
+        t0 = time.monotonic()
+        assert is_closed(idle, timeout=3)  # never sent anything: 0.3 s
+        assert time.monotonic() - t0 < 1.0
+        assert is_closed(kept, timeout=4)
+        assert 1.0 < time.monotonic() - t0 < 3.0
