@@ -5,12 +5,18 @@ close() stops the threads."""
 from __future__ import annotations
 
 import asyncio
+import http.client
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
+from wirehttp_parser import Request, Response
+from wirehttp_server import serve_background
 from wirehttp_server._workers import WorkerPool, call_on_worker
 
 
@@ -182,3 +188,30 @@ def test_submit_on_a_closed_loop_is_refused_and_keeps_nothing() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         pool.submit(_Job("A", []))
     assert pool._batch == [] and pool._submitted == 0
+
+
+def test_worker_threads_run_at_a_lower_priority_than_the_loop() -> None:
+    # Linux: worker_nice (default 5) is added to the worker threads' nice value, so that a
+    # woken worker does not preempt the event loop on the core they share; 0 leaves it.
+    def nice(req: Request) -> Response:
+        return Response(200, str(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    cases: list[tuple[dict[str, Any], int]] = [({}, 5), ({"worker_nice": 0}, 0),
+                                               ({"worker_nice": 19}, 19)]
+    for kw, bump in cases:
+        with serve_background(nice, "127.0.0.1", 0, **kw) as s:
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
+            conn.request("GET", "/")
+            got = int(conn.getresponse().read())
+            conn.close()
+        assert got == (min(19, base + bump) if sys.platform == "linux" else base), kw
+
+
+@pytest.mark.parametrize("bad", [-1, 20, 2.5, True, "5"])
+def test_worker_nice_out_of_range_is_refused(bad: object) -> None:
+    def ok(req: Request) -> Response:
+        return Response(200)
+
+    with pytest.raises(ValueError, match="worker_nice"):
+        serve_background(ok, "127.0.0.1", 0, worker_nice=bad)  # type: ignore[call-overload]

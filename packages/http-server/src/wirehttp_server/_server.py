@@ -119,6 +119,10 @@ class ServerOptions(TypedDict, total=False):
     max_threads: int
     """The most worker threads for plain handlers (default 64; they start one at a time, as
     handlers block; see ``_workers.py``)."""
+    worker_nice: int
+    """Linux: how much lower the worker threads' scheduling priority is than the event loop's
+    (added to their ``nice`` value, capped at 19; default 5, 0 to leave it; 0-19). Keeps a woken worker from
+    preempting the loop on a busy core; see docs/server.md, *Concurrency*."""
     use_uvloop: bool | None
     """``None``: uvloop when installed."""
 
@@ -264,7 +268,9 @@ class Server:
             threaded=o.get("threaded", True),
             slow_threshold=o.get("slow_handler_threshold", 0.02),
             inline_async=o.get("inline_async", True),
-            pool=WorkerPool(loop, max_threads=o.get("max_threads", 64)),
+            pool=WorkerPool(
+                loop, max_threads=o.get("max_threads", 64), nice=o.get("worker_nice", 5)
+            ),
         )
         self._state = state
         sslconfig = o.get("sslconfig")
