@@ -30,6 +30,15 @@ def _timed_get(port: int, target: str, out: dict[str, float]) -> None:
     out[target] = time.monotonic() - t0
 
 
+def _timed_gets(port: int, targets: list[str], out: dict[str, float]) -> None:
+    """GET every target at once, each on its own connection and thread; wait for them all."""
+    threads = [threading.Thread(target=_timed_get, args=(port, t, out)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+
+
 def _thread_names(port: int, n: int) -> list[str]:
     """``n`` keep-alive GETs of /; each response body is the name of the thread that ran the
     handler."""
@@ -71,14 +80,8 @@ def test_many_blocked_handlers_grow_the_pool(start_server: Start) -> None:
 
     s = start_server(handler)
     results: dict[str, float] = {}
-    threads = [
-        threading.Thread(target=_timed_get, args=(s.port, f"/{i}", results)) for i in range(8)
-    ]
     t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    _timed_gets(s.port, [f"/{i}" for i in range(8)], results)
     assert len(results) == 8
     assert time.monotonic() - t0 < 2.0
 
@@ -196,21 +199,9 @@ def test_handlers_that_block_briefly_get_more_threads(
     s = start_server(handler, threaded=threaded)
     _get(s.port, "/")  # the first thread exists
     results: dict[str, float] = {}
-    threads = [
-        threading.Thread(target=_timed_get, args=(s.port, f"/{i}", results)) for i in range(20)
-    ]
     t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    threads = [
-        threading.Thread(target=_timed_get, args=(s.port, f"/b{i}", results)) for i in range(20)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    _timed_gets(s.port, [f"/{i}" for i in range(20)], results)
+    _timed_gets(s.port, [f"/b{i}" for i in range(20)], results)
     assert len(results) == 40
     names = {n for n in (t.name for t in threading.enumerate()) if n.startswith("wirehttp-handler")}
     assert len(names) > 1, names

@@ -5,7 +5,6 @@ close() stops the threads."""
 from __future__ import annotations
 
 import asyncio
-import http.client
 import os
 import sys
 import threading
@@ -18,6 +17,8 @@ import pytest
 from wirehttp_parser import Request, Response
 from wirehttp_server import serve_background
 from wirehttp_server._workers import WorkerPool, call_on_worker
+
+from ._net import connect, read_response
 
 
 class _Job:
@@ -200,11 +201,9 @@ def test_worker_threads_run_at_a_lower_priority_than_the_loop() -> None:
     cases: list[tuple[dict[str, Any], int]] = [({}, 5), ({"worker_nice": 0}, 0),
                                                ({"worker_nice": 19}, 19)]
     for kw, bump in cases:
-        with serve_background(nice, "127.0.0.1", 0, **kw) as s:
-            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
-            conn.request("GET", "/")
-            got = int(conn.getresponse().read())
-            conn.close()
+        with serve_background(nice, "127.0.0.1", 0, **kw) as s, connect(s.port) as c:
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            got = int(read_response(c)[1])
         assert got == (min(19, base + bump) if sys.platform == "linux" else base), kw
 
 

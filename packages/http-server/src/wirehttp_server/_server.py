@@ -121,8 +121,8 @@ class ServerOptions(TypedDict, total=False):
     handlers block; see ``_workers.py``)."""
     worker_nice: int
     """Linux: how much lower the worker threads' scheduling priority is than the event loop's
-    (added to their ``nice`` value, capped at 19; default 5, 0 to leave it; 0-19). Keeps a woken worker from
-    preempting the loop on a busy core; see docs/server.md, *Concurrency*."""
+    (added to their ``nice`` value, capped at 19; default 5, 0 to leave it; 0-19). Keeps a
+    woken worker from preempting the loop on a busy core; see docs/server.md, *Concurrency*."""
     use_uvloop: bool | None
     """``None``: uvloop when installed."""
 
